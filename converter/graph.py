@@ -2,7 +2,10 @@
 
 tfjs-layers cannot read Keras 3 topologies (DESIGN.md), so every model goes through a
 SavedModel with a `serving_default` signature and the graph-model converter. Output names
-are kept (`use_structured_outputs_names`), so TF.js returns {name: tensor}.
+are NOT taken from `use_structured_outputs_names`: TF.js 4.22 zips its sorted
+`structuredOutputKeys` with outputs in signature order, which swaps ONet's `landmarks` and
+`regression`. Instead `output_nodes` reads each named output's graph node from the
+signature, and every runtime asks for outputs by node.
 """
 
 from __future__ import annotations
@@ -57,9 +60,18 @@ def convert_saved_model(saved_dir: Path, out_dir: Path, quantize: str = "none") 
             signature_def="serving_default",
             saved_model_tags="serve",
             quantization_dtype_map=_quantization_map(quantize),
-            use_structured_outputs_names=True,
+            use_structured_outputs_names=False,
             strip_debug_ops=True,
         )
+
+
+def output_nodes(model_json: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """{output name: graph node} from the converted model's signature, e.g. 'Identity_2:0'."""
+    signature = json.loads(Path(model_json).read_text())["signature"]["outputs"]
+    missing = [n for n in names if n not in signature]
+    if missing:
+        raise ValueError(f"{model_json}: signature has no output(s) {missing}")
+    return {name: signature[name]["name"] for name in names}
 
 
 def op_counts(model_json: Path) -> collections.Counter:

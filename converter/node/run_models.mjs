@@ -5,7 +5,8 @@
 //   "backends": ["cpu", "wasm"],
 //   "cases": [{"id": "scorer-0", "model_json": "/abs/scorer/model.json",
 //              "input": "/abs/in.f32", "shape": [4, 150, 150, 3],
-//              "outputs": ["probabilities"], "out_prefix": "/abs/out/scorer-0"}]
+//              "outputs": ["probabilities"], "output_nodes": ["Identity:0"],
+//              "out_prefix": "/abs/out/scorer-0"}]
 // }
 // Inputs and outputs are little-endian float32 files. For each backend and case this writes
 // OUT_PREFIX.BACKEND.OUTPUT.f32 and prints one JSON line per case:
@@ -61,10 +62,10 @@ async function runCase(c, backend) {
   const x = readF32(c.input, c.shape);
   try {
     const start = performance.now();
-    let out = model.execute(x);
-    // Structured outputs come back as {name: tensor}; a single unnamed one as a tensor.
-    if (out instanceof tf.Tensor) out = { [c.outputs[0]]: out };
-    else if (Array.isArray(out)) out = Object.fromEntries(c.outputs.map((n, i) => [n, out[i]]));
+    // Ask for outputs by graph node (manifest `output_nodes`), never by position.
+    let tensors = model.execute(x, c.output_nodes);
+    if (tensors instanceof tf.Tensor) tensors = [tensors];
+    const out = Object.fromEntries(c.outputs.map((name, i) => [name, tensors[i]]));
     const shapes = {};
     for (const name of c.outputs) {
       if (!(name in out)) throw new Error(`model has no output named ${name}`);

@@ -1,0 +1,98 @@
+"""`python -m converter`: export a checked TF.js bundle, or verify one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
+
+EXAMPLES = """\
+examples:
+  python -m converter export                          # embedded default scorer -> ./bundle
+  python -m converter export --scorer runs/x/scorer.keras --quantize uint8 --out bundle-u8
+  python -m converter export --only detector,emotion  # leave the scorer out
+  python -m converter verify bundle                   # re-check an existing bundle
+
+exit status: 0 done and verified; 1 the bundle failed its check; 2 bad input (message says why)
+"""
+
+PARTS = ("detector", "scorer", "emotion")
+
+
+def _comma_list(choices: tuple[str, ...]):
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(s.strip() for s in text.split(",") if s.strip())
+        bad = [s for s in items if s not in choices]
+        if bad or not items:
+            raise argparse.ArgumentTypeError(f"choose from {','.join(choices)} (got {text!r})")
+        return items
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m converter",
+        description="Turn the face-analysis models (MTCNN detector, beauty scorer, emotion) into one "
+                    "TF.js bundle with a manifest, and check it against Keras before saying done.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{export,verify}")
+
+    export = sub.add_parser(
+        "export", help="write a verified bundle folder", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Convert the models to TF.js graph models, write manifest.json, run every model "
+                    "in Node on tfjs cpu and wasm against Keras, and only then replace --out.")
+    export.add_argument("--scorer", type=Path, metavar="PATH",
+                        help="beauty scorer: .keras, .h5 or SavedModel folder with one (batch, S, S, 3) "
+                             "RGB input in [0, 255] and a 101-way softmax output "
+                             "(default: the embedded model)")
+    export.add_argument("--out", type=Path, default=Path("bundle"), metavar="DIR",
+                        help="bundle folder to write (default: bundle)")
+    export.add_argument("--quantize", choices=("none", "float16", "uint8"), default="none",
+                        help="weight storage; quantized bundles are checked at looser, stated tolerances "
+                             "(default: none = float32)")
+    export.add_argument("--only", type=_comma_list(PARTS), default=PARTS, metavar="PARTS",
+                        help="comma list of detector,scorer,emotion (default: all three)")
+    export.add_argument("--backends", type=_comma_list(("cpu", "wasm")), default=("cpu", "wasm"),
+                        metavar="LIST", help="TF.js backends to check on in Node (default: cpu,wasm)")
+
+    verify = sub.add_parser(
+        "verify", help="re-check an existing bundle",
+        description="Check every file's sha256 and size against manifest.json, then run each model "
+                    "on the bundle's stored inputs in Node and compare with the stored Keras outputs.")
+    verify.add_argument("bundle", type=Path, help="bundle folder (holding manifest.json)")
+    verify.add_argument("--backends", type=_comma_list(("cpu", "wasm")), default=("cpu", "wasm"),
+                        metavar="LIST", help="TF.js backends to check on (default: cpu,wasm)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Imported here so `--help` answers at once, without loading TensorFlow.
+    from converter.export import ExportError, export_bundle
+    from converter.manifest import BundleError
+    from converter.verify import verify_bundle
+    from facepack.assets import MissingAssetError
+    from facepack.models import ModelError
+
+    try:
+        if args.command == "export":
+            report = export_bundle(args.out, scorer=args.scorer, quantize=args.quantize,
+                                   only=args.only, backends=args.backends)
+        else:
+            report = verify_bundle(args.bundle, args.backends)
+    except ExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (ModelError, BundleError, MissingAssetError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(report.table())
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
