@@ -79,7 +79,7 @@ def build_cases(bundle_model: BundleModel, input_info: dict) -> list[CheckCase]:
     cases = []
     for i, pixels in enumerate(batches):
         outputs = bundle_model(model_input(pixels, input_info))
-        expected = {name: np.asarray(out, np.float32) for name, out in zip(bundle_model.outputs, outputs)}
+        expected = {name: np.asarray(out, np.float32) for name, out in zip(bundle_model.outputs, outputs, strict=True)}
         cases.append(CheckCase(f"{bundle_model.name}-{i}", bundle_model.name, pixels, expected))
     return cases
 

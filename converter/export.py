@@ -72,6 +72,7 @@ def _versions() -> dict:
     import keras
     import tensorflow as tf
 
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")  # see converter.graph
     from tensorflowjs import __version__ as tfjs_version
 
     return {"facepack": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,

@@ -40,7 +40,7 @@ def save_serving_model(bundle_model: BundleModel, saved_dir: Path) -> None:
 
     @tf.function(input_signature=[spec])
     def serve(x):
-        return dict(zip(names, bundle_model(x)))
+        return dict(zip(names, bundle_model(x), strict=True))
 
     module = tf.Module()
     module.model = bundle_model.model  # tracked so its variables are saved
@@ -50,6 +50,9 @@ def save_serving_model(bundle_model: BundleModel, saved_dir: Path) -> None:
 
 def convert_saved_model(saved_dir: Path, out_dir: Path, quantize: str = "none") -> None:
     """Convert a SavedModel folder into a TF.js graph model in `out_dir`."""
+    # tensorflowjs imports tensorflow_decision_forests, whose welcome banner imports IPython
+    # whenever stdout is not a terminal (pytest, our redirect below). Ask it not to.
+    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     from tensorflowjs.converters import tf_saved_model_conversion_v2 as tfjs_convert
 
     # The converter prints grappler chatter on stdout; keep our own output readable.

@@ -1,0 +1,58 @@
+"""Shared fixtures.
+
+Test policy: nothing is mocked. Models are the real pretrained ones (mtcnn, fer, face-api),
+bundles are really converted and really run by TF.js in Node. Tests that convert or run
+models are marked `slow` (seconds to tens of seconds each); `pytest -m "not slow"` skips them.
+Tolerances are the converter's own stated ones, never loosened in a test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import keras
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from converter.export import export_bundle  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def default_bundle(tmp_path_factory) -> tuple[Path, object]:
+    """The full default bundle (float32), exported once per session: (path, VerifyReport)."""
+    out = tmp_path_factory.mktemp("default") / "bundle"
+    report = export_bundle(out, log=lambda _: None)
+    return out, report
+
+
+@pytest.fixture
+def bundle_copy(default_bundle, tmp_path) -> Path:
+    """A private copy of the default bundle that a test may damage."""
+    src, _ = default_bundle
+    dst = tmp_path / "bundle"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def tiny_scorer(input_size: int = 32, classes: int = 101, activation: str = "softmax",
+                input_shape: tuple | None = None) -> keras.Model:
+    """A small scorer-shaped model with the layers real scorers have (rescaling, conv, BN)."""
+    inputs = keras.Input(input_shape or (input_size, input_size, 3))
+    x = keras.layers.Rescaling(1 / 255.0)(inputs)
+    if len(x.shape) == 4:
+        x = keras.layers.Conv2D(8, 3, padding="same")(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(classes, activation=activation)(x)
+    model = keras.Model(inputs, outputs)
+    # Non-trivial BN statistics, so a wrong fold would show.
+    bn = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in bn:
+        n = layer.moving_mean.shape[0]
+        layer.moving_mean.assign(keras.random.uniform((n,), -0.2, 0.2, seed=1))
+        layer.moving_variance.assign(keras.random.uniform((n,), 0.5, 2.0, seed=2))
+    return model

@@ -1,0 +1,151 @@
+"""The default bundle: its manifest, its files, and its models' parity with Keras in Node."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from converter import checks
+from converter.manifest import BundleError, read_manifest, validate
+from converter.verify import verify_bundle
+from facepack import spec
+
+pytestmark = pytest.mark.slow
+MODELS = ("pnet", "rnet", "onet", "scorer", "emotion")
+
+
+def test_export_reports_every_model_on_cpu_and_wasm_within_float32_tolerance(default_bundle):
+    _, report = default_bundle
+    assert report.passed
+    seen = {(r.model, r.backend) for r in report.results}
+    assert seen == {(m, b) for m in MODELS for b in ("cpu", "wasm")}
+    for r in report.results:
+        assert r.error is None and r.max_diff <= 1e-4, r
+    scorer = [r for r in report.results if r.model == "scorer"]
+    assert all(r.score_shift is not None and r.score_shift <= 0.05 for r in scorer)
+    assert "PASSED" in report.table()
+
+
+def test_manifest_lists_every_file_with_its_real_sha256_and_size(default_bundle):
+    bundle, _ = default_bundle
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert validate(manifest) == []
+    on_disk = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
+    listed = sorted(f["path"] for f in manifest["files"])
+    assert listed == [p for p in on_disk if p != "manifest.json"]
+    for entry in manifest["files"]:
+        data = (bundle / entry["path"]).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_manifest_carries_what_the_browser_needs(default_bundle):
+    bundle, _ = default_bundle
+    m = read_manifest(bundle)
+    assert m["schema"] == "facepack-bundle" and m["version"] == 1
+    assert set(m["models"]) == set(MODELS)
+    assert m["detector"] == {**spec.as_dict(spec.DETECTOR), "stages": ["pnet", "rnet", "onet"]}
+    for model in m["models"].values():
+        assert (bundle / model["path"]).is_file()
+        assert list(model["output_nodes"]) == model["outputs"]
+        assert model["input"]["channel_order"] == "RGB"
+        assert model["ops"]["total"] > 0
+    assert m["models"]["pnet"]["input"]["shape"] == [None, None, None, 3]
+    assert m["models"]["onet"]["outputs"] == ["regression", "landmarks", "probability"]
+    scorer = m["models"]["scorer"]
+    assert scorer["input"]["shape"] == [None, 150, 150, 3]
+    assert scorer["trained"] is False and "UNTRAINED" in scorer["warning"]
+    assert scorer["score"]["num_classes"] == 101 and scorer["crop"]["output"] == 150
+    assert scorer["crop"] == {**spec.as_dict(spec.SCORER_CROP), "output": 150}
+    assert scorer["provenance"]["backbone"].startswith("face-api.js")
+    emotion = m["models"]["emotion"]
+    assert emotion["labels"] == list(spec.EMOTION_LABELS)
+    assert emotion["crop"] == spec.as_dict(spec.EMOTION_CROP)
+
+
+def test_every_conv_bias_is_rank_1_so_wasm_can_fuse(default_bundle):
+    bundle, _ = default_bundle
+    for name in MODELS:
+        model = json.loads((bundle / name / "model.json").read_text())
+        specs = {w["name"]: w for g in model["weightsManifest"] for w in g["weights"]}
+        for node in model["modelTopology"]["node"]:
+            if node["op"] in ("_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedMatMul"):
+                bias = specs[node["input"][2].split(":")[0]]
+                assert len(bias["shape"]) == 1, (name, node["name"], bias["shape"])
+
+
+def test_stored_checks_reproduce_from_the_manifest_rule(default_bundle):
+    """The stored inputs become model inputs by the manifest's rule, as in the browser."""
+    bundle, _ = default_bundle
+    m = read_manifest(bundle)
+    cases = checks.read_cases(bundle)
+    assert {c.model for c in cases} == set(MODELS)
+    pnet_case = next(c for c in cases if c.model == "pnet")
+    x = checks.model_input(pnet_case.pixels, m["models"]["pnet"]["input"])
+    assert np.isclose(x.min(), (pnet_case.pixels.min() - 127.5) / 128)
+    scorer_case = next(c for c in cases if c.model == "scorer")
+    np.testing.assert_allclose(scorer_case.expected["probabilities"].sum(axis=1), 1, atol=1e-5)
+
+
+def test_verify_passes_on_an_untouched_copy(bundle_copy):
+    assert verify_bundle(bundle_copy).passed
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_verify_refuses_a_tampered_weight_file_and_names_it(bundle_copy):
+    shard = next((bundle_copy / "scorer").glob("*.bin"))
+    _flip_byte(shard)
+    with pytest.raises(BundleError, match=f"scorer/{shard.name} does not match its sha256"):
+        verify_bundle(bundle_copy)
+
+
+def test_verify_refuses_a_missing_or_unlisted_file(bundle_copy):
+    (bundle_copy / "onet" / "model.json").unlink()
+    (bundle_copy / "extra.js").write_text("alert(1)")
+    with pytest.raises(BundleError) as err:
+        verify_bundle(bundle_copy)
+    assert "onet/model.json is missing" in str(err.value)
+    assert "extra.js is in the bundle but not in the manifest" in str(err.value)
+
+
+def test_verify_refuses_an_unknown_manifest_version(bundle_copy):
+    path = bundle_copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["version"] = 99
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match="manifest version 99 is not supported"):
+        verify_bundle(bundle_copy)
+
+
+def test_verify_catches_a_model_that_no_longer_matches_keras(bundle_copy):
+    """Change a weight and re-hash it: the files pass, the parity check must not."""
+    model_json = bundle_copy / "emotion" / "model.json"
+    shard = next((bundle_copy / "emotion").glob("*.bin"))
+    data = bytearray(shard.read_bytes())
+    data[100:104] = np.float32(3.0).tobytes()  # one kernel value of the first layers
+    shard.write_bytes(bytes(data))
+    manifest = json.loads((bundle_copy / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        if entry["path"] == f"emotion/{shard.name}":
+            entry["sha256"] = hashlib.sha256(bytes(data)).hexdigest()
+    (bundle_copy / "manifest.json").write_text(json.dumps(manifest))
+    report = verify_bundle(bundle_copy)
+    assert not report.passed
+    bad = {r.backend for r in report.results if r.model == "emotion" and not r.passed}
+    assert bad == {"cpu", "wasm"}
+    assert all(r.passed for r in report.results if r.model != "emotion")
+    assert model_json.is_file() and "FAILED" in report.table()
+
+
+def test_bundle_folder_is_readable_by_others(default_bundle):
+    bundle, _ = default_bundle
+    assert bundle.stat().st_mode & 0o055 == 0o055

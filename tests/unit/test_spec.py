@@ -1,0 +1,27 @@
+import pytest
+
+from facepack import spec
+
+
+@pytest.mark.parametrize("rating, cls", [(1.0, 20), (1.02, 20), (2.5, 50), (3.025, 61), (4.75, 95), (5.0, 100)])
+def test_rating_to_class_is_int_rating_times_20_plus_half(rating, cls):
+    assert spec.rating_to_class(rating) == cls
+
+
+def test_scut_labels_use_classes_20_to_95():
+    # Labels are multiples of 1/60 in [1.02, 4.75] (DESIGN.md).
+    classes = {spec.rating_to_class(k / 60) for k in range(61, 286)}
+    assert min(classes) == 20 and max(classes) == 95
+
+
+def test_crop_rule_rejects_unknown_anchor_and_bad_size():
+    with pytest.raises(ValueError, match="anchor"):
+        spec.CropRule(anchor="nose", size=1.0, output=64)
+    with pytest.raises(ValueError, match="size > 0"):
+        spec.CropRule(anchor="box", size=0.0, output=64)
+
+
+def test_as_dict_is_json_ready():
+    d = spec.as_dict(spec.DETECTOR)
+    assert d["scale_factor"] == 0.709 and d["min_face_size"] == 20
+    assert all(not isinstance(v, tuple) for v in d.values())
