@@ -25,7 +25,7 @@ import numpy as np
 from converter import checks, graph
 from converter.fold import fold_batchnorm
 from converter.manifest import MANIFEST, write_manifest
-from converter.verify import BACKENDS, TOLERANCES, VerifyReport, verify_bundle
+from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
 from facepack import __version__, spec
 from facepack.models import BundleModel, ModelError, load_emotion, load_mtcnn_net, load_scorer
 
@@ -181,7 +181,7 @@ def export_bundle(
             "generator": _versions(),
             "quantization": quantize,
             "models": entries,
-            "checks": {"path": checks.CHECKS_JSON, "tolerances": TOLERANCES,
+            "checks": {"path": checks.CHECKS_JSON, "tolerances": TOLERANCES, "webgl_max_diff": WEBGL_MAX_DIFF,
                        "reference": "the original Keras model, float32, before folding"},
         }
         if "detector" in parts:
