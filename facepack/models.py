@@ -131,6 +131,11 @@ def load_emotion() -> BundleModel:
 
 # --------------------------------------------------------------------------------------- scorer
 DEFAULT_SCORER_SEED = 20261122
+# The trained layers of the embedded default (float16), written by `python -m training ship`,
+# and its card (recipe + test metrics). Absent: the head stays untrained.
+DEFAULT_SCORER_DIR = Path(__file__).with_name("default_scorer")
+DEFAULT_WEIGHTS = DEFAULT_SCORER_DIR / "weights.npz"
+DEFAULT_CARD = DEFAULT_SCORER_DIR / "card.json"
 
 
 def _rgb_input_info(note: str) -> dict:
@@ -142,11 +147,17 @@ def _rgb_input_info(note: str) -> dict:
     }
 
 
+def default_scorer_is_trained() -> bool:
+    return DEFAULT_WEIGHTS.is_file()
+
+
 def build_default_scorer() -> keras.Model:
     """The embedded default: face-api's face-recognition ResNet + a 101-way softmax head.
 
-    Until `python -m training` ships trained head weights, the head is a seeded random init:
-    the model runs and exports, but its scores mean nothing (the manifest says so).
+    The backbone comes from npm; the layers `python -m training ship` fine-tuned (its last stage
+    and the head) come from `facepack/default_scorer/weights.npz`. Without that file the head
+    is a seeded random init: the model runs and exports, but its scores mean nothing (the
+    manifest says so).
     """
     backbone = faceres.build_faceres()
     head = keras.layers.Dense(
@@ -155,7 +166,16 @@ def build_default_scorer() -> keras.Model:
         name="beauty_head",
         kernel_initializer=keras.initializers.GlorotUniform(seed=DEFAULT_SCORER_SEED),
     )
-    return keras.Model(backbone.input, head(backbone.output), name="scorer")
+    model = keras.Model(backbone.input, head(backbone.output), name="scorer")
+    if default_scorer_is_trained():
+        with np.load(DEFAULT_WEIGHTS) as stored:
+            by_layer: dict[str, dict[int, np.ndarray]] = {}
+            for key in stored.files:
+                layer, index = key.rsplit("/", 1)
+                by_layer.setdefault(layer, {})[int(index)] = stored[key].astype(np.float32)
+        for layer, weights in by_layer.items():
+            model.get_layer(layer).set_weights([weights[i] for i in sorted(weights)])
+    return model
 
 
 def read_keras_model(path: Path, role: str) -> keras.Model:
@@ -226,18 +246,33 @@ def check_scorer_shapes(model: keras.Model, source: str) -> int:
     return int(shape[1])
 
 
+def _training_summary() -> dict | None:
+    """What the manifest says about how the default was trained and how it scores."""
+    if not DEFAULT_CARD.is_file():
+        return None
+    import json
+
+    card = json.loads(DEFAULT_CARD.read_text())
+    overall = {d: card["test_metrics"][d]["overall"] for d in card["test_metrics"]}
+    return {"data": "SCUT-FBP5500 v2, official 60/40 split (non-commercial research licence)",
+            "n_train": card["n_train"], "n_test": card["n_test"], "test_metrics": overall,
+            "per_subgroup_pc": {g: m["pc"] for g, m in card["test_metrics"]["expected"].items() if g != "overall"},
+            "recipe": card["fit"], "model_card": "MODEL_CARD.md"}
+
+
 def load_scorer(path: Path | None = None) -> BundleModel:
     """The beauty scorer: the file at `path`, or the embedded default when None."""
     if path is None:
         model = build_default_scorer()
-        source = "embedded default (faceres backbone + untrained head)"
+        trained = default_scorer_is_trained()
+        source = "embedded default"
         provenance = {
             "source": "embedded default",
             "backbone": "face-api.js face_recognition_model (@vladmandic/face-api 1.7.15), rebuilt in Keras",
-            "head": f"Dense(101) softmax, Glorot init seed {DEFAULT_SCORER_SEED}, untrained",
-            "training_report": None,
+            "head": ("last stage (conv256_*) and Dense(101) softmax trained on SCUT-FBP5500, stored float16"
+                     if trained else f"Dense(101) softmax, Glorot init seed {DEFAULT_SCORER_SEED}, untrained"),
+            "training_report": _training_summary() if trained else None,
         }
-        trained = False
     else:
         model = read_keras_model(Path(path), role="scorer")
         source = str(path)

@@ -1,0 +1,61 @@
+"""Face detection with the `mtcnn` package (the reference the browser cascade must match).
+
+The settings come from `facepack.spec.DETECTOR`, so Python, the manifest and the browser agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from facepack import spec
+
+LANDMARKS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+
+
+@dataclass(frozen=True)
+class Face:
+    box: np.ndarray  # (4,) x1, y1, x2, y2 in pixels, float
+    landmarks: np.ndarray  # (5, 2) x, y in pixels, in LANDMARKS order
+    confidence: float
+
+
+def _mtcnn_kwargs() -> dict:
+    d = spec.DETECTOR
+    return {
+        "min_face_size": d.min_face_size, "min_size": d.min_size, "scale_factor": d.scale_factor,
+        "threshold_pnet": d.threshold_pnet, "threshold_rnet": d.threshold_rnet, "threshold_onet": d.threshold_onet,
+        "nms_pnet1": d.nms_pnet_per_scale, "nms_pnet2": d.nms_pnet_across_scales,
+        "nms_rnet": d.nms_rnet, "nms_onet": d.nms_onet,
+    }
+
+
+class Detector:
+    """The `mtcnn` package's MTCNN, run with the project's detector settings."""
+
+    def __init__(self) -> None:
+        from mtcnn import MTCNN
+
+        self._mtcnn = MTCNN()
+
+    def detect(self, images: list[np.ndarray]) -> list[list[Face]]:
+        """Faces in each RGB uint8 image (H, W, 3); images of one call must share a shape
+        (the package pads a batch to its largest image, which would change the pyramid)."""
+        if not images:
+            return []
+        if len({im.shape for im in images}) != 1:
+            raise ValueError("Detector.detect: images in one call must have the same shape")
+        rows = self._mtcnn.detect_faces(list(images), box_format="xyxy", output_type="numpy",
+                                        **_mtcnn_kwargs())
+        faces: list[list[Face]] = [[] for _ in images]
+        for row in np.asarray(rows, np.float64).reshape(-1, 16):
+            faces[int(row[0])].append(Face(row[1:5].copy(), row[6:16].reshape(5, 2).copy(), float(row[5])))
+        return faces
+
+
+def main_face(faces: list[Face]) -> Face | None:
+    """The face a one-face photo is about: the largest box (ties: the most confident)."""
+    if not faces:
+        return None
+    return max(faces, key=lambda f: ((f.box[2] - f.box[0]) * (f.box[3] - f.box[1]), f.confidence))

@@ -1,0 +1,124 @@
+"""Face crops for training, made by the browser's detector and crop rule, cached on disk.
+
+Two caches under `cache_dir`, each keyed by what produced it, so a second run detects nothing:
+    detections-<key>.json   name -> {box, landmarks, confidence}, or null where no face was found
+                            (key: detector settings + mtcnn version; saved as it goes, so an
+                            interrupted run resumes where it stopped)
+    crops-<key>.npy         uint8 (N, S, S, 3) crops in `names` order (+ crops-<key>.json)
+                            (key: detections key + crop rule)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+from tqdm import tqdm
+
+from facepack import spec
+from facepack.crop import crop_faces
+from facepack.detect import Detector, Face, main_face
+from training.dataset import Sample, ScutFbp5500
+
+SAVE_EVERY = 200  # detections between two saves of the cache
+
+
+@dataclass
+class CropSet:
+    names: list[str]
+    crops: np.ndarray  # uint8 (N, S, S, 3)
+    no_face: list[str]  # images where the detector found no face (not in `names`)
+
+    def index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def detections_key() -> str:
+    from importlib.metadata import version
+
+    return _key(spec.as_dict(spec.DETECTOR), version("mtcnn"))
+
+
+def load_image(path: Path) -> np.ndarray:
+    """RGB uint8, EXIF orientation applied (as a browser shows the photo)."""
+    with Image.open(path) as im:
+        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)  # atomic: an interrupted save never leaves a half-written cache
+
+
+def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
+               batch: int = 16, progress: bool = True) -> dict[str, Face | None]:
+    """The main face of every sample's image (None where none was found), cached."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"detections-{detections_key()}.json"
+    cached = json.loads(path.read_text()) if path.exists() else {}
+    todo = [s for s in samples if s.name not in cached]
+    if todo:
+        detector = Detector()
+        by_shape: dict[tuple, list[tuple[str, np.ndarray]]] = defaultdict(list)
+        bar = tqdm(total=len(todo), desc="detecting faces", unit="img", disable=not progress)
+        done_since_save = 0
+
+        def flush(group: list[tuple[str, np.ndarray]]) -> None:
+            nonlocal done_since_save
+            for (name, _), faces in zip(group, detector.detect([im for _, im in group]), strict=True):
+                face = main_face(faces)
+                cached[name] = None if face is None else {
+                    "box": face.box.tolist(), "landmarks": face.landmarks.tolist(), "confidence": face.confidence}
+            bar.update(len(group))
+            done_since_save += len(group)
+            if done_since_save >= SAVE_EVERY:
+                _write_json(path, cached)
+                done_since_save = 0
+
+        for s in todo:
+            image = load_image(dataset.image_path(s))
+            group = by_shape[image.shape]
+            group.append((s.name, image))
+            if len(group) == batch:
+                flush(group)
+                group.clear()
+        for group in by_shape.values():
+            if group:
+                flush(group)
+        bar.close()
+        _write_json(path, cached)
+    return {s.name: None if cached[s.name] is None else Face(
+        np.asarray(cached[s.name]["box"]), np.asarray(cached[s.name]["landmarks"]), cached[s.name]["confidence"])
+        for s in samples}
+
+
+def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule: spec.CropRule = spec.SCORER_CROP,
+             progress: bool = True) -> CropSet:
+    """Crops of every sample with a face, by `rule`; cached."""
+    faces = detect_all(dataset, samples, cache_dir, progress=progress)
+    names = [s.name for s in samples if faces[s.name] is not None]
+    no_face = [s.name for s in samples if faces[s.name] is None]
+    key = _key(detections_key(), spec.as_dict(rule), names)
+    npy, index = cache_dir / f"crops-{key}.npy", cache_dir / f"crops-{key}.json"
+    if npy.exists() and index.exists() and json.loads(index.read_text())["names"] == names:
+        return CropSet(names, np.load(npy, mmap_mode="r"), no_face)
+    crops = np.zeros((len(names), rule.output, rule.output, 3), np.uint8)
+    for i, name in enumerate(tqdm(names, desc="cropping", unit="img", disable=not progress)):
+        patch = crop_faces(load_image(dataset.images / name), [faces[name]], rule)[0]
+        crops[i] = np.clip(np.rint(patch), 0, 255).astype(np.uint8)
+    tmp = npy.with_suffix(".tmp.npy")
+    np.save(tmp, crops)
+    os.replace(tmp, npy)
+    _write_json(index, {"names": names, "rule": spec.as_dict(rule), "no_face": no_face})
+    return CropSet(names, crops, no_face)

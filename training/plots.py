@@ -1,0 +1,53 @@
+"""The plots a person looks at after a run: predicted vs true, loss curves, score histograms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def scatter(pred: np.ndarray, true: np.ndarray, subgroups: list[str], path: Path, title: str) -> None:
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    groups = np.asarray(subgroups)
+    for group in sorted(set(subgroups)):
+        m = groups == group
+        ax.scatter(true[m], pred[m], s=6, alpha=0.5, label=group)
+    ax.plot([1, 5], [1, 5], "k--", lw=1)
+    ax.set(xlim=(1, 5), ylim=(1, 5), xlabel="true rating (mean of 60 raters)", ylabel="predicted rating (expected)",
+           title=title)
+    ax.legend(markerscale=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def losses(history: dict, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    offset = 0
+    for stage, h in history.items():
+        epochs = np.arange(1, len(h["loss"]) + 1) + offset
+        ax.plot(epochs, h["loss"], label=f"{stage} train")
+        ax.plot(epochs, h["val_loss"], "--", label=f"{stage} validation")
+        offset += len(h["loss"])
+    ax.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def histograms(pred: np.ndarray, true: np.ndarray, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = np.linspace(1, 5, 41)
+    ax.hist(true, bins=bins, alpha=0.6, label="true")
+    ax.hist(pred, bins=bins, alpha=0.6, label="predicted (expected)")
+    ax.set(xlabel="rating", ylabel="test images", title="score distribution")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
