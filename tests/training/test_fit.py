@@ -1,0 +1,107 @@
+"""Crop caching, the two-stage fit, its run folder, and evaluate, on the tiny generated dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import keras
+import pytest
+
+from training import crops as crops_module
+from training.dataset import ScutFbp5500
+from training.fit import FitConfig
+from training.run import evaluate_model, run_fit
+
+pytestmark = pytest.mark.slow
+FAST = {"stage1_epochs": 6, "stage2_epochs": 3, "patience": 10, "batch_size": 8, "val_fraction": 0.2}
+
+
+def test_crops_are_cached_and_faceless_images_reported(tiny_scut, tmp_path, monkeypatch):
+    ds = ScutFbp5500(tiny_scut)
+    first = crops_module.crop_all(ds, ds.all_samples(), tmp_path, progress=False)
+    assert first.no_face == ["CM99.jpg"]
+    assert len(first.names) == 24 and first.crops.shape == (24, 150, 150, 3)
+    assert first.crops.dtype == "uint8" and first.crops.std() > 10
+
+    class NoDetector:
+        def __init__(self):
+            raise AssertionError("the second run must not detect again")
+
+    monkeypatch.setattr(crops_module, "Detector", NoDetector)
+    second = crops_module.crop_all(ds, ds.all_samples(), tmp_path, progress=False)
+    assert second.names == first.names and (second.crops == first.crops).all()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_scut, tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    run_dir, report = run_fit(tiny_scut, root / "cache", root / "run", FAST, log=lambda _: None)
+    return run_dir, report, root / "cache"
+
+
+def test_two_stage_fit_lowers_the_loss(tiny_run):
+    _, report, _ = tiny_run
+    history = report["folds"][0]["history"]
+    assert set(history) == {"stage1", "stage2"}
+    assert history["stage1"]["loss"][-1] < history["stage1"]["loss"][0]
+    assert history["stage2"]["loss"][-1] < history["stage1"]["loss"][0]
+
+
+def test_run_folder_holds_model_config_report_and_plots(tiny_run):
+    run_dir, report, _ = tiny_run
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "config.json", "histogram.png", "loss.png", "report.json", "scatter.png", "scorer.keras"]
+    assert not run_dir.with_name(run_dir.name + ".partial").exists()
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["fit"] == {**FitConfig().__dict__, **FAST}
+    assert config["crop"]["anchor"] == "landmarks" and config["detector"]["min_face_size"] == 20
+    fold = json.loads((run_dir / "report.json").read_text())["folds"][0]
+    assert fold["no_face"] == ["CM99.jpg"] and fold["n_test"] == 9  # CM99 is in the test split
+    for decoding in ("expected", "argmax"):
+        assert set(fold["metrics"][decoding]) == {"overall", "AF", "AM", "CF", "CM"}
+        assert set(fold["metrics"][decoding]["overall"]) == {"pc", "mae", "rmse", "n"}
+    assert set(fold["seconds"]) == {"stage1", "stage2", "test"}
+    assert len(fold["predictions"]) == 9 and report["no_face"] == ["CM99.jpg"]
+
+
+def test_evaluate_reproduces_the_reported_test_figures(tiny_run, tiny_scut):
+    run_dir, report, cache = tiny_run
+    result = evaluate_model(str(run_dir / "scorer.keras"), tiny_scut, cache)
+    reported = report["folds"][0]["metrics"]
+    for decoding in ("expected", "argmax"):
+        for key in ("pc", "mae", "rmse"):
+            assert result["metrics"][decoding]["overall"][key] == pytest.approx(reported[decoding]["overall"][key],
+                                                                              abs=1e-6)
+
+
+def test_saved_scorer_exports_as_a_bundle_scorer(tiny_run, tmp_path):
+    from converter.export import export_bundle
+
+    run_dir, _, _ = tiny_run
+    assert keras.models.load_model(run_dir / "scorer.keras").output_shape == (None, 101)
+    report = export_bundle(tmp_path / "b", scorer=run_dir / "scorer.keras", only=["scorer"], log=lambda _: None)
+    assert report.passed
+
+
+def test_an_existing_run_folder_is_never_overwritten(tiny_run, tiny_scut):
+    run_dir, _, cache = tiny_run
+    with pytest.raises(ValueError, match="already exists"):
+        run_fit(tiny_scut, cache, run_dir, FAST, log=lambda _: None)
+
+
+def test_config_overrides_are_type_checked():
+    assert FitConfig.from_overrides({"label_sigma": "2.5", "flip": "false"}).label_sigma == 2.5
+    with pytest.raises(ValueError, match="unknown setting 'lr'"):
+        FitConfig.from_overrides({"lr": "0.1"})
+    with pytest.raises(ValueError, match="stage1_epochs takes a int"):
+        FitConfig.from_overrides({"stage1_epochs": "ten"})
+
+
+def test_cli_help_and_bad_data_path(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--label-sigma" in out.stdout and "--backbone" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "training", "crop", "--data", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "needs Images/ and train_test_files/" in bad.stderr
