@@ -49,8 +49,11 @@ class Detector:
         rows = self._mtcnn.detect_faces(list(images), box_format="xyxy", output_type="numpy",
                                         **_mtcnn_kwargs())
         faces: list[list[Face]] = [[] for _ in images]
+        # A row: image index, x1, y1, x2, y2, confidence, then the 5 landmarks' x, then their y
+        # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise).
         for row in np.asarray(rows, np.float64).reshape(-1, 16):
-            faces[int(row[0])].append(Face(row[1:5].copy(), row[6:16].reshape(5, 2).copy(), float(row[5])))
+            landmarks = np.stack([row[6:11], row[11:16]], axis=1)
+            faces[int(row[0])].append(Face(row[1:5].copy(), landmarks, float(row[5])))
         return faces
 
 

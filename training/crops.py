@@ -43,10 +43,13 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+CACHE_FORMAT = 2  # 2: landmarks stored as (5, 2) x, y pairs, parsed by facepack.detect
+
+
 def detections_key() -> str:
     from importlib.metadata import version
 
-    return _key(spec.as_dict(spec.DETECTOR), version("mtcnn"))
+    return _key(spec.as_dict(spec.DETECTOR), version("mtcnn"), CACHE_FORMAT)
 
 
 def load_image(path: Path) -> np.ndarray:

@@ -25,3 +25,23 @@ def test_as_dict_is_json_ready():
     d = spec.as_dict(spec.DETECTOR)
     assert d["scale_factor"] == 0.709 and d["min_face_size"] == 20
     assert all(not isinstance(v, tuple) for v in d.values())
+
+
+def test_detector_landmarks_are_in_named_order_on_a_real_photo():
+    """Eyes above the nose above the mouth; left (image left) before right: guards the row layout."""
+    import numpy as np
+    from PIL import Image
+
+    from facepack import assets
+    from facepack.detect import LANDMARKS, Detector
+
+    assert LANDMARKS == ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+    photo = np.asarray(Image.open(assets.sample_photos()[0]).convert("RGB"))
+    faces = Detector().detect([photo])[0]
+    assert len(faces) >= 2
+    for face in faces:
+        (lex, ley), (rex, rey), (nx, ny), (mlx, mly), (mrx, mry) = face.landmarks
+        assert lex < rex and mlx < mrx
+        assert (ley + rey) / 2 < ny < (mly + mry) / 2  # (a tilted head may put one corner above the nose)
+        x1, y1, x2, y2 = face.box
+        assert (x1 <= face.landmarks[:, 0]).all() and (face.landmarks[:, 0] <= x2).all()
