@@ -14,6 +14,7 @@ run: setup export serve
 
 ## test: install (Python, npm, Chromium) and run the whole test suite
 test: setup $(STAMPS)/chromium
+	$(VENV)/bin/ruff check facepack converter web training tests bench
 	$(PY) -m pytest
 
 setup: $(STAMPS)/python $(STAMPS)/npm
@@ -28,7 +29,7 @@ verify: setup
 	$(PY) -m converter verify $(BUNDLE)
 
 lint: setup
-	$(VENV)/bin/ruff check facepack converter web tests
+	$(VENV)/bin/ruff check facepack converter web training tests bench
 
 $(STAMPS)/python: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

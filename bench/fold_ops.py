@@ -69,18 +69,21 @@ def main() -> None:
                 fixed = graph.flatten_fused_biases(out / "model.json") if rank1 else 0
                 seconds = time.perf_counter() - t0
                 ops = graph.op_counts(out / "model.json")
+                nodes = graph.output_nodes(out / "model.json", ("probabilities",))
                 manifest = {"models": {"scorer": {"path": "model.json", "input": {"normalization": "in_graph"},
-                                                  "output_nodes": graph.output_nodes(out / "model.json", ("probabilities",))}}}
+                                                  "output_nodes": nodes}}}
                 work = tmp / f"{out.name}.work"
                 work.mkdir()
                 records = run_in_node(out, manifest, [CheckCase("scorer-0", "scorer", pixels, expected)],
                                       ("cpu", "wasm"), work)
-                result = {r["backend"]: (float(np.abs(r["values"]["probabilities"] - expected["probabilities"]).max())
+                want = expected["probabilities"]
+                result = {r["backend"]: (float(np.abs(r["values"]["probabilities"] - want).max())
                                          if r.get("ok") else r.get("error")) for r in records}
                 rows.append({"fold_batchnorm": fold, "rank1_bias_fix": rank1,
                              "batchnorm_folded": report.folded if report else 0, "biases_reshaped": fixed,
                              "ops_total": sum(ops.values()), "ops": dict(sorted(ops.items())),
-                             "convert_seconds": round(seconds, 1), "cpu": result.get("cpu"), "wasm": result.get("wasm")})
+                             "convert_seconds": round(seconds, 1),
+                             "cpu": result.get("cpu"), "wasm": result.get("wasm")})
                 r = rows[-1]
                 print(f"fold={fold!s:5} rank1={rank1!s:5} ops={r['ops_total']:4}  {r['ops']}\n"
                       f"    cpu: {r['cpu']}\n    wasm: {r['wasm']}")

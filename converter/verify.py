@@ -26,8 +26,10 @@ RUNNER = Path(__file__).with_name("node") / "run_models.mjs"
 
 # Per weight storage: "max_diff" bounds every output value; "score_points" bounds the scorer's
 # expected-score shift (0..100 points). float32 is the contract (1e-4 on probabilities).
-# The quantized bounds are about twice the worst seen on this project's models (ONet, scorer):
-# float16 2.8e-4..3.3e-4 (0.004 points), uint8 7e-3..2.3e-2 (0.19 points); see README.
+# The quantized bounds are about twice the worst seen on this project's models (ONet and the
+# trained default scorer): float16 1.7e-4..3.3e-4 (0.028 points), uint8 2.3e-2 (0.94 points).
+# (A first uint8 bound of 0.5 points was measured on the untrained head, whose near-uniform
+# output hid the shift; the trained scorer exceeded it.)
 # WebGL may store tensors as 16-bit textures on some GPUs; the browser self-test holds webgl
 # to at least this (the Node check has no webgl).
 WEBGL_MAX_DIFF = 1e-3
@@ -35,7 +37,7 @@ WEBGL_MAX_DIFF = 1e-3
 TOLERANCES = {
     "none": {"max_diff": 1e-4, "score_points": 0.05},
     "float16": {"max_diff": 1e-3, "score_points": 0.1},
-    "uint8": {"max_diff": 5e-2, "score_points": 0.5},
+    "uint8": {"max_diff": 5e-2, "score_points": 2.0},
 }
 
 

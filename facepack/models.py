@@ -151,7 +151,7 @@ def default_scorer_is_trained() -> bool:
     return DEFAULT_WEIGHTS.is_file()
 
 
-def build_default_scorer() -> keras.Model:
+def build_default_scorer(weights_file: Path = DEFAULT_WEIGHTS) -> keras.Model:
     """The embedded default: face-api's face-recognition ResNet + a 101-way softmax head.
 
     The backbone comes from npm; the layers `python -m training ship` fine-tuned (its last stage
@@ -167,8 +167,8 @@ def build_default_scorer() -> keras.Model:
         kernel_initializer=keras.initializers.GlorotUniform(seed=DEFAULT_SCORER_SEED),
     )
     model = keras.Model(backbone.input, head(backbone.output), name="scorer")
-    if default_scorer_is_trained():
-        with np.load(DEFAULT_WEIGHTS) as stored:
+    if Path(weights_file).is_file():
+        with np.load(weights_file) as stored:
             by_layer: dict[str, dict[int, np.ndarray]] = {}
             for key in stored.files:
                 layer, index = key.rsplit("/", 1)

@@ -93,9 +93,12 @@ class ScutFbp5500:
             base = self.files / SPLIT60
             return [Fold("split60", tuple(self._checked(base / "train.txt")), tuple(self._checked(base / "test.txt")))]
         if protocol == "cv5":
-            return [Fold(f"cv5-{k}", tuple(self._checked(self.files / CV5 / f"cross_validation_{k}" / f"train_{k}.txt")),
-                         tuple(self._checked(self.files / CV5 / f"cross_validation_{k}" / f"test_{k}.txt")))
-                    for k in range(1, 6)]
+            folds = []
+            for k in range(1, 6):
+                base = self.files / CV5 / f"cross_validation_{k}"
+                folds.append(Fold(f"cv5-{k}", tuple(self._checked(base / f"train_{k}.txt")),
+                                  tuple(self._checked(base / f"test_{k}.txt"))))
+            return folds
         raise DatasetError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
 
     def _checked(self, path: Path) -> list[Sample]:

@@ -89,19 +89,26 @@ def _test_arrays(data: Path, cache: Path, size: int):
     return arrays(list(fold.test), crops)
 
 
-def evaluate_model(model_arg: str, data: Path, cache: Path, flip: bool = False) -> dict:
-    """Metrics of a saved scorer (or 'default') on the official 60/40 test split."""
+def evaluate_model(model_arg: str | keras.Model, data: Path, cache: Path, flip: bool = False) -> dict:
+    """Metrics of a scorer (a .keras path, 'default', or a model) on the official 60/40 test split."""
     from facepack.models import check_scorer_shapes, read_keras_model
 
-    model = build_default_scorer() if model_arg == "default" else read_keras_model(Path(model_arg), "scorer")
-    size = check_scorer_shapes(model, model_arg)
+    if isinstance(model_arg, keras.Model):
+        model = model_arg
+    else:
+        model = build_default_scorer() if model_arg == "default" else read_keras_model(Path(model_arg), "scorer")
+    size = check_scorer_shapes(model, str(model_arg) if not isinstance(model_arg, keras.Model) else "model")
     x, ratings, kept = _test_arrays(data, cache, size)
     probs = predict(model, x, flip)
     return {"metrics": metrics.evaluate_probs(probs, ratings, [s.subgroup for s in kept]), "n": len(kept)}
 
 
-def ship_run(run_dir: Path, data: Path, cache: Path) -> dict:
-    """Store a faceres split60 run's trained layers (float16) as the embedded default scorer."""
+def ship_run(run_dir: Path, data: Path, cache: Path, dest: Path = DEFAULT_SCORER_DIR) -> dict:
+    """Store a faceres split60 run's trained layers (float16) as the embedded default scorer.
+
+    Writes `dest`/weights.npz and `dest`/card.json; the card's `test_metrics` are measured on the
+    model rebuilt from the stored float16 weights, i.e. on what ships.
+    """
     run_dir = Path(run_dir)
     config = json.loads((run_dir / "config.json").read_text())
     report = json.loads((run_dir / "report.json").read_text())
@@ -115,11 +122,13 @@ def ship_run(run_dir: Path, data: Path, cache: Path) -> dict:
     tail = [layer for layer in trained.layers[names.index(first):] if layer.weights]
     arrays_out = {f"{layer.name}/{i}": w.astype(np.float16)
                   for layer in tail for i, w in enumerate(layer.get_weights())}
-    DEFAULT_SCORER_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = DEFAULT_WEIGHTS.with_suffix(".tmp.npz")
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    weights = dest / DEFAULT_WEIGHTS.name
+    tmp = dest / "weights.tmp.npz"
     np.savez_compressed(tmp, **arrays_out)
-    tmp.replace(DEFAULT_WEIGHTS)
-    shipped = evaluate_model("default", data, cache)  # the float16-restored model, as it ships
+    tmp.replace(weights)
+    shipped = evaluate_model(build_default_scorer(weights), data, cache)  # float16-restored, as it ships
     fold = report["folds"][0]
     card = {
         "run": run_dir.name, "fit": config["fit"], "crop": config["crop"], "versions": config["versions"],
@@ -128,5 +137,5 @@ def ship_run(run_dir: Path, data: Path, cache: Path) -> dict:
         "n_train": fold["n_train"], "n_val": fold["n_val"], "n_test": shipped["n"],
         "seconds": fold["seconds"], "no_face": report["no_face"],
     }
-    write_json(DEFAULT_SCORER_DIR / "card.json", card)
+    write_json(dest / "card.json", card)
     return card

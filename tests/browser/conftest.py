@@ -62,8 +62,8 @@ class PageWatch:
         page.on("request", lambda r: self.requests.append(r.url))
 
     def foreign_requests(self) -> list[str]:
-        return [u for u in self.requests
-                if not (u.startswith(self.origin + "/") or u.startswith("blob:" + self.origin) or u.startswith("data:"))]
+        own = (self.origin + "/", "blob:" + self.origin, "data:")
+        return [u for u in self.requests if not u.startswith(own)]
 
 
 @pytest.fixture

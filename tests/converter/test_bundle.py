@@ -13,6 +13,7 @@ from converter import checks
 from converter.manifest import BundleError, read_manifest, validate
 from converter.verify import verify_bundle
 from facepack import spec
+from facepack.models import default_scorer_is_trained
 
 pytestmark = pytest.mark.slow
 MODELS = ("pnet", "rnet", "onet", "scorer", "emotion")
@@ -58,7 +59,12 @@ def test_manifest_carries_what_the_browser_needs(default_bundle):
     assert m["models"]["onet"]["outputs"] == ["regression", "landmarks", "probability"]
     scorer = m["models"]["scorer"]
     assert scorer["input"]["shape"] == [None, 150, 150, 3]
-    assert scorer["trained"] is False and "UNTRAINED" in scorer["warning"]
+    if default_scorer_is_trained():
+        assert scorer["trained"] is True and scorer["warning"] is None
+        report = scorer["provenance"]["training_report"]
+        assert set(report["per_subgroup_pc"]) == {"AF", "AM", "CF", "CM"} and report["n_test"] > 2000
+    else:
+        assert scorer["trained"] is False and "UNTRAINED" in scorer["warning"]
     assert scorer["score"]["num_classes"] == 101 and scorer["crop"]["output"] == 150
     assert scorer["crop"] == {**spec.as_dict(spec.SCORER_CROP), "output": 150}
     assert scorer["provenance"]["backbone"].startswith("face-api.js")

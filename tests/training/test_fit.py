@@ -85,6 +85,26 @@ def test_saved_scorer_exports_as_a_bundle_scorer(tiny_run, tmp_path):
     assert report.passed
 
 
+def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tiny_scut, tmp_path):
+    import numpy as np
+
+    from facepack.models import build_default_scorer
+    from training.run import ship_run
+
+    run_dir, report, cache = tiny_run
+    card = ship_run(run_dir, tiny_scut, cache, dest=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "weights.npz"]
+    assert card["layers"][0] == "conv256_down.conv1" and card["layers"][-1] == "beauty_head"
+    with np.load(tmp_path / "weights.npz") as stored:
+        assert {stored[k].dtype for k in stored.files} == {np.dtype("float16")}
+    shipped = build_default_scorer(tmp_path / "weights.npz")
+    trained = keras.models.load_model(run_dir / "scorer.keras")
+    x = np.random.default_rng(0).uniform(0, 255, (2, 150, 150, 3)).astype("float32")
+    np.testing.assert_allclose(shipped.predict(x, verbose=0), trained.predict(x, verbose=0), atol=2e-3)
+    reported = report["folds"][0]["metrics"]["expected"]["overall"]
+    assert card["test_metrics"]["expected"]["overall"]["mae"] == pytest.approx(reported["mae"], abs=0.01)
+
+
 def test_an_existing_run_folder_is_never_overwritten(tiny_run, tiny_scut):
     run_dir, _, cache = tiny_run
     with pytest.raises(ValueError, match="already exists"):
