@@ -37,8 +37,10 @@ class FitConfig:
     tta_flip: bool = False  # average each test crop with its mirror image (the browser does not)
     stage1_epochs: int = 40  # head only, backbone frozen
     stage1_lr: float = 1e-2  # Adam
-    stage2_epochs: int = 20  # fine-tune from the backbone's finetune_from layer; 0 skips stage 2. A backbone
-    # with nothing pretrained (facerank-cnn, resnet50 without weights) trains whole in this one stage, with Adam at stage1_lr
+    # Stage 2 fine-tunes from the backbone's finetune_from layer; 0 skips it. A backbone with
+    # nothing pretrained (facerank-cnn, resnet50 without weights) trains whole in this one stage,
+    # with Adam at stage1_lr.
+    stage2_epochs: int = 20
     stage2_lr: float = 3e-4  # SGD (the seed's 1e-3 overfit after 3 epochs here; see MODEL_CARD.md)
     momentum: float = 0.9
     batch_size: int = 32
