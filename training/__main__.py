@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="score the official 60/40 test split with a saved scorer")
     evaluate.add_argument("model", help="a .keras scorer, or 'default' for the embedded one")
-    evaluate.add_argument("--no-flip", action="store_true", help="no mirror-image averaging")
+    evaluate.add_argument("--flip", action="store_true",
+                          help="average each crop with its mirror image (the browser does not; off by default "
+                               "so the figures are those of the shipped pipeline)")
     _add_data_args(evaluate)
 
     ship = sub.add_parser("ship", help="make a split60 faceres run the embedded default scorer")
@@ -96,7 +98,7 @@ def cmd_fit(args) -> int:
 def cmd_evaluate(args) -> int:
     from training.run import evaluate_model
 
-    result = evaluate_model(args.model, args.data, args.cache, flip=not args.no_flip)
+    result = evaluate_model(args.model, args.data, args.cache, flip=args.flip)
     print(f"{args.model} on the official 60/40 test split (1-5 scale):")
     _print_metrics(result["metrics"])
     return 0

@@ -119,6 +119,16 @@ def test_config_overrides_are_type_checked():
         FitConfig.from_overrides({"stage1_epochs": "ten"})
 
 
+def test_cli_evaluate_reports_the_run_figures(tiny_run, tiny_scut):
+    """The CLI's default is the shipped pipeline (no mirror averaging): it must match the report."""
+    run_dir, report, cache = tiny_run
+    out = subprocess.run([sys.executable, "-m", "training", "evaluate", str(run_dir / "scorer.keras"),
+                          "--data", str(tiny_scut), "--cache", str(cache)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    mae = report["folds"][0]["metrics"]["expected"]["overall"]["mae"]
+    assert f"MAE {mae:.4f}" in out.stdout
+
+
 def test_cli_help_and_bad_data_path(tmp_path):
     out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--label-sigma" in out.stdout and "--backbone" in out.stdout
