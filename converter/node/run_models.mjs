@@ -17,6 +17,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
+// Shared with the browser, so both runtimes build a model from its files the same way.
+import { graphArtifacts } from '../../web/static/graph_artifacts.mjs';
+
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
 const wasm = require('@tensorflow/tfjs-backend-wasm');
@@ -29,26 +32,8 @@ function readModel(modelJson) {
   // An IOHandler reading model.json and its shards from disk (tfjs-node's file:// is not here).
   const dir = path.dirname(modelJson);
   const json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
-  const weightSpecs = [];
-  const buffers = [];
-  for (const group of json.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const shard of group.paths) buffers.push(fs.readFileSync(path.join(dir, shard)));
-  }
-  const all = Buffer.concat(buffers);
-  return {
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy,
-      signature: json.signature,
-      userDefinedMetadata: json.userDefinedMetadata,
-      modelInitializer: json.modelInitializer,
-      weightSpecs,
-      weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    }),
-  };
+  const artifacts = graphArtifacts(json, (shard) => new Uint8Array(fs.readFileSync(path.join(dir, shard))));
+  return { load: async () => artifacts };
 }
 
 function readF32(file, shape) {

@@ -2,6 +2,8 @@
 // and its graph models, loaded from the verified bytes so nothing unchecked is ever run.
 // Python counterparts: converter/manifest.py (schema, hashes), converter/checks.py
 // (model_input: the manifest's input rule), converter/verify.py (outputs by graph node).
+import { graphArtifacts } from './graph_artifacts.mjs';
+
 const tf = globalThis.tf;
 
 export const SCHEMA = 'facepack-bundle';
@@ -57,30 +59,12 @@ function dirname(path) {
 /** Load one graph model (manifest.models[name]) from verified bytes. */
 export async function loadModel(entry, files) {
   const json = JSON.parse(new TextDecoder().decode(files.get(entry.path)));
-  const weightSpecs = [];
-  const shards = [];
-  for (const group of json.weightsManifest) {
-    weightSpecs.push(...group.weights);
-    for (const shard of group.paths) {
-      const bytes = files.get(dirname(entry.path) + shard);
-      if (!bytes) throw new BundleError(`${dirname(entry.path) + shard} is not in the bundle`);
-      shards.push(new Uint8Array(bytes));
-    }
-  }
-  const weightData = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-  let offset = 0;
-  for (const s of shards) { weightData.set(s, offset); offset += s.length; }
-  return tf.loadGraphModel({
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy,
-      signature: json.signature,
-      weightSpecs,
-      weightData: weightData.buffer,
-    }),
+  const artifacts = graphArtifacts(json, (shard) => {
+    const bytes = files.get(dirname(entry.path) + shard);
+    if (!bytes) throw new BundleError(`${dirname(entry.path) + shard} is not in the bundle`);
+    return new Uint8Array(bytes);
   });
+  return tf.loadGraphModel({ load: async () => artifacts });
 }
 
 /**
