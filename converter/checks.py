@@ -13,6 +13,7 @@ Layout in the bundle:
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,10 @@ def model_input(pixels: np.ndarray, input_info: dict) -> np.ndarray:
     return x
 
 
-def _photos() -> list[Image.Image]:
-    return [Image.open(p).convert("RGB") for p in assets.sample_photos()[:3]]
+@functools.cache
+def _photos() -> tuple[Image.Image, ...]:
+    """Three of face-api's sample photos, decoded once per process."""
+    return tuple(Image.open(p).convert("RGB") for p in assets.sample_photos()[:3])
 
 
 def _square_patches(size: int, count: int) -> np.ndarray:

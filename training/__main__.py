@@ -83,9 +83,10 @@ def cmd_crop(args) -> int:
 
 
 def cmd_fit(args) -> int:
+    from training.fit import FitConfig
     from training.run import run_fit
 
-    config = {f.name: getattr(args, f.name) for f in dataclasses.fields(__import__("training.fit").fit.FitConfig)}
+    config = {f.name: getattr(args, f.name) for f in dataclasses.fields(FitConfig)}
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-{config['backbone']}-{config['protocol']}"
     run_dir, report = run_fit(args.data, args.cache, args.runs / name, config)
     print(f"run folder: {run_dir}")

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from facepack import spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face, main_face
-from training.dataset import Sample, ScutFbp5500
+from training.dataset import DatasetError, Sample, ScutFbp5500
 
 SAVE_EVERY = 200  # detections between two saves of the cache
 
@@ -53,15 +53,23 @@ def detections_key() -> str:
 
 
 def load_image(path: Path) -> np.ndarray:
-    """RGB uint8, EXIF orientation applied (as a browser shows the photo)."""
-    with Image.open(path) as im:
-        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    """RGB uint8, EXIF orientation applied (as a browser shows the photo).
+
+    Raises:
+        DatasetError: the file is not a readable image (truncated, not an image at all).
+    """
+    try:
+        with Image.open(path) as im:
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise DatasetError(f"{path} is not a readable image: {err}") from None
 
 
-def _write_json(path: Path, data) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)  # atomic: an interrupted save never leaves a half-written cache
+def write_json(path: Path, data) -> None:
+    """Write JSON atomically: an interrupted write never leaves a half-written file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(tmp, path)
 
 
 def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
@@ -86,21 +94,23 @@ def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
             bar.update(len(group))
             done_since_save += len(group)
             if done_since_save >= SAVE_EVERY:
-                _write_json(path, cached)
+                write_json(path, cached)
                 done_since_save = 0
 
-        for s in todo:
-            image = load_image(dataset.image_path(s))
-            group = by_shape[image.shape]
-            group.append((s.name, image))
-            if len(group) == batch:
-                flush(group)
-                group.clear()
-        for group in by_shape.values():
-            if group:
-                flush(group)
-        bar.close()
-        _write_json(path, cached)
+        try:
+            for s in todo:
+                image = load_image(dataset.image_path(s))
+                group = by_shape[image.shape]
+                group.append((s.name, image))
+                if len(group) == batch:
+                    flush(group)
+                    group.clear()
+            for group in by_shape.values():
+                if group:
+                    flush(group)
+        finally:  # an error or Ctrl+C keeps every detection finished so far
+            bar.close()
+            write_json(path, cached)
     return {s.name: None if cached[s.name] is None else Face(
         np.asarray(cached[s.name]["box"]), np.asarray(cached[s.name]["landmarks"]), cached[s.name]["confidence"])
         for s in samples}
@@ -123,5 +133,5 @@ def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule:
     tmp = npy.with_suffix(".tmp.npy")
     np.save(tmp, crops)
     os.replace(tmp, npy)
-    _write_json(index, {"names": names, "rule": spec.as_dict(rule), "no_face": no_face})
+    write_json(index, {"names": names, "rule": spec.as_dict(rule), "no_face": no_face})
     return CropSet(names, crops, no_face)

@@ -11,7 +11,6 @@ the test split is used only for the final report.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,27 +45,6 @@ class FitConfig:
     batch_size: int = 32
     patience: int = 5  # epochs without a better validation loss before a stage stops
     backbone_weights: str | None = None  # resnet50 only: an ImageNet weights file
-
-    @classmethod
-    def from_overrides(cls, overrides: dict) -> FitConfig:
-        """A config from `key=value` strings, type-checked against the defaults; unknown keys refused."""
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        values = {}
-        for key, text in overrides.items():
-            if key not in fields:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(fields)}")
-            default = getattr(cls(), key)
-            kind = type(default) if default is not None else str
-            if kind is bool:
-                if text.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(f"{key} takes true or false, not {text!r}")
-                values[key] = text.lower() in ("true", "1")
-            else:
-                try:
-                    values[key] = kind(text)
-                except ValueError:
-                    raise ValueError(f"{key} takes a {kind.__name__}, not {text!r}") from None
-        return cls(**values)
 
 
 def _mirror(x: np.ndarray) -> np.ndarray:
@@ -135,7 +113,7 @@ def fit_fold(fold: Fold, crops: CropSet, config: FitConfig, log=print) -> tuple[
     if config.stage1_epochs > 0 and scorer.finetune_from is not None:
         stages.append(("stage1", "beauty_head", keras.optimizers.Adam(config.stage1_lr), config.stage1_epochs))
     if config.stage2_epochs > 0:
-        first = scorer.finetune_from if scorer.finetune_from is not None else None
+        first = scorer.finetune_from
         optimizer = (keras.optimizers.SGD(config.stage2_lr, momentum=config.momentum) if first is not None
                      else keras.optimizers.Adam(config.stage1_lr))  # from scratch: Adam
         stages.append(("stage2", first, optimizer, config.stage2_epochs))
@@ -179,12 +157,6 @@ def summarise(fold_reports: list[dict]) -> dict:
             values = [r["metrics"][decoding]["overall"][key] for r in fold_reports]
             out[decoding][key] = {"mean": float(np.mean(values)), "std": float(np.std(values))}
     return out
-
-
-def write_json(path: Path, data) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
 
 
 def input_rule(size: int) -> spec.CropRule:

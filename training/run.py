@@ -25,9 +25,9 @@ import numpy as np
 from facepack import spec
 from facepack.models import DEFAULT_SCORER_DIR, DEFAULT_WEIGHTS, build_default_scorer
 from training import metrics, plots
-from training.crops import crop_all
+from training.crops import crop_all, write_json
 from training.dataset import ScutFbp5500
-from training.fit import FitConfig, arrays, fit_fold, input_rule, predict, summarise, write_json
+from training.fit import FitConfig, arrays, fit_fold, input_rule, predict, summarise
 from training.model import BACKBONES, build_scorer
 
 INPUT_SIZES = {"faceres": 150, "resnet50": 224, "facerank-cnn": 128}

@@ -34,6 +34,20 @@ def test_crops_are_cached_and_faceless_images_reported(tiny_scut, tmp_path, monk
     assert second.names == first.names and (second.crops == first.crops).all()
 
 
+def test_a_corrupt_image_is_named_and_no_crops_are_written(tiny_scut, tmp_path):
+    import shutil
+
+    from training.dataset import DatasetError
+
+    copy = tmp_path / "scut"
+    shutil.copytree(tiny_scut, copy)
+    (copy / "Images" / "CF5.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    ds = ScutFbp5500(copy)
+    with pytest.raises(DatasetError, match="CF5.jpg is not a readable image"):
+        crops_module.crop_all(ds, ds.all_samples(), tmp_path / "cache", progress=False)
+    assert not list((tmp_path / "cache").glob("crops-*"))  # no crops were written for a bad set
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tiny_scut, tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
@@ -111,14 +125,6 @@ def test_an_existing_run_folder_is_never_overwritten(tiny_run, tiny_scut):
         run_fit(tiny_scut, cache, run_dir, FAST, log=lambda _: None)
 
 
-def test_config_overrides_are_type_checked():
-    assert FitConfig.from_overrides({"label_sigma": "2.5", "flip": "false"}).label_sigma == 2.5
-    with pytest.raises(ValueError, match="unknown setting 'lr'"):
-        FitConfig.from_overrides({"lr": "0.1"})
-    with pytest.raises(ValueError, match="stage1_epochs takes a int"):
-        FitConfig.from_overrides({"stage1_epochs": "ten"})
-
-
 def test_cli_evaluate_reports_the_run_figures(tiny_run, tiny_scut):
     """The CLI's default is the shipped pipeline (no mirror averaging): it must match the report."""
     run_dir, report, cache = tiny_run
@@ -132,6 +138,9 @@ def test_cli_evaluate_reports_the_run_figures(tiny_run, tiny_scut):
 def test_cli_help_and_bad_data_path(tmp_path):
     out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--label-sigma" in out.stdout and "--backbone" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "training", "fit", "--label-sigma", "wide", "--data", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--label-sigma: invalid float value: 'wide'" in bad.stderr
     bad = subprocess.run([sys.executable, "-m", "training", "crop", "--data", str(tmp_path)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "needs Images/ and train_test_files/" in bad.stderr
