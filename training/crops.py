@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from facepack import spec
+from facepack import images, spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face, main_face
 from training.dataset import DatasetError, Sample, ScutFbp5500
@@ -53,16 +52,15 @@ def detections_key() -> str:
 
 
 def load_image(path: Path) -> np.ndarray:
-    """RGB uint8, EXIF orientation applied (as a browser shows the photo).
+    """RGB uint8, EXIF orientation applied (facepack.images: as the browser reads the photo).
 
     Raises:
         DatasetError: the file is not a readable image (truncated, not an image at all).
     """
     try:
-        with Image.open(path) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except (OSError, ValueError, Image.DecompressionBombError) as err:
-        raise DatasetError(f"{path} is not a readable image: {err}") from None
+        return images.load_image(path)
+    except images.ImageError as err:
+        raise DatasetError(str(err)) from None
 
 
 def write_json(path: Path, data) -> None:

@@ -1,7 +1,8 @@
 """The Flask app: serves the page, one bundle, and the TF.js files vendored from node_modules.
 
 It serves nothing else: bundle paths must be listed in the bundle's manifest, vendor files
-must be named in VENDOR, static files come from web/static only. Every response carries
+must be named in VENDOR, static files come from web/static only, and /samples/ holds only
+face-api's six demo photos. Every response carries
 headers that keep the page on its own origin (CSP) and let WASM use threads (COOP/COEP).
 """
 
@@ -60,6 +61,8 @@ def create_app(bundle_dir: Path) -> Flask:
     # Path -> sha256 of every file the bundle may serve; anything else is 404.
     bundle_files = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
     node_modules = assets.node_modules()
+    # face-api's demo group photos (MIT, shipped in its npm package): the page's sample buttons.
+    samples = {p.name: p for p in assets.sample_photos()}
     static_files = {p.name for p in STATIC.iterdir() if p.is_file() and not p.name.startswith(".")}
 
     app = Flask(__name__, static_folder=None)
@@ -73,6 +76,16 @@ def create_app(bundle_dir: Path) -> Flask:
     @app.get("/")
     def index() -> Response:
         return send(STATIC / "index.html", "no-cache")
+
+    @app.get("/selftest")
+    def selftest() -> Response:
+        return send(STATIC / "selftest.html", "no-cache")
+
+    @app.get("/samples/<name>")
+    def sample(name: str) -> Response:
+        if name not in samples:
+            abort(404)
+        return send(samples[name], "public, max-age=86400")
 
     @app.get("/static/<name>")
     def static_file(name: str) -> Response:

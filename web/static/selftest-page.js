@@ -1,4 +1,4 @@
-// The page: bundle summary from the manifest, and the self-test on a chosen backend.
+// The self-test page (/selftest): bundle summary from the manifest, and the self-test on a chosen backend.
 // ?backend=wasm&autorun=1 runs the self-test at load (the browser tests use this).
 import { BACKENDS } from './backend.js';
 import { loadManifest } from './bundle.js';

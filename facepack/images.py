@@ -1,0 +1,34 @@
+"""Reading a photo into RGB pixels, the way the browser page reads it.
+
+The policy (web/static/image.js applies the same one):
+- EXIF orientation is applied (browsers show phone photos upright; so do we);
+- embedded colour profiles are ignored: pixels are taken as stored (the page decodes with
+  `colorSpaceConversion: 'none'`);
+- the result is RGB uint8 (H, W, 3).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+
+class ImageError(ValueError):
+    """A file that cannot be read as a photo; the message names it and says why."""
+
+
+def load_image(source: Path | str | bytes, name: str | None = None) -> np.ndarray:
+    """RGB uint8 (H, W, 3) of an image file or its bytes, EXIF orientation applied.
+
+    Raises:
+        ImageError: the data is not a readable image (truncated, not an image at all).
+    """
+    label = name or (str(source) if not isinstance(source, bytes) else "image")
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        raise ImageError(f"{label} is not a readable image: {err}") from None

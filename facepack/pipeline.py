@@ -1,0 +1,98 @@
+"""The Python reference pipeline: what the browser's `fp.analyze(image)` must reproduce.
+
+    photo -> `mtcnn` package (facepack.detect) -> crop rules (facepack.crop) -> Keras scorer
+          -> Keras emotion model
+
+The models are the original Keras ones (before conversion), so a parity test compares the
+whole browser path (cascade re-implementation, conversion, TF.js kernels) against them.
+Used by tests/browser and bench/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from facepack import spec
+from facepack.crop import crop_faces
+from facepack.detect import Detector, Face
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    face: Face
+    score_probs: np.ndarray  # (101,) class k = k points
+    emotion_probs: np.ndarray  # (7,) in spec.EMOTION_LABELS order
+
+    @property
+    def expected(self) -> float:
+        """Expected score in points: sum_k p_k * k."""
+        return expected_points(self.score_probs[None])[0]
+
+    @property
+    def argmax(self) -> int:
+        return int(np.argmax(self.score_probs))
+
+    @property
+    def emotion(self) -> str:
+        return spec.EMOTION_LABELS[int(np.argmax(self.emotion_probs))]
+
+    def as_dict(self) -> dict:
+        """The same shape as one face of the browser's `analyze` result."""
+        return {
+            "box": self.face.box.tolist(),
+            "landmarks": self.face.landmarks.tolist(),
+            "confidence": self.face.confidence,
+            "score": {"expected": self.expected, "argmax": self.argmax, "probs": self.score_probs.tolist()},
+            "emotion": {"label": self.emotion, "probs": self.emotion_probs.tolist()},
+        }
+
+
+def expected_points(probs: np.ndarray) -> np.ndarray:
+    """(n, 101) probabilities -> (n,) expected points."""
+    probs = np.asarray(probs, np.float64)
+    return probs @ np.arange(probs.shape[1], dtype=np.float64)
+
+
+class ReferencePipeline:
+    """Detection, crops, scorer and emotion in Python, with the bundle's rules.
+
+    Args:
+        scorer: path of a scorer model (.keras/.h5/SavedModel); None means the embedded default.
+    """
+
+    def __init__(self, scorer: Path | None = None) -> None:
+        from facepack.models import load_emotion, load_scorer
+
+        self.detector = Detector()
+        loaded = load_scorer(scorer)
+        self.scorer = loaded.model
+        self.scorer_crop = spec.CropRule(**loaded.info["crop"])
+        self.emotion = load_emotion().model
+        self.emotion_crop = spec.EMOTION_CROP
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        return self.detector.detect([image])[0]
+
+    def scorer_crops(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        return crop_faces(image, faces, self.scorer_crop)
+
+    def score(self, crops: np.ndarray) -> np.ndarray:
+        """(n, S, S, 3) float RGB crops -> (n, 101) probabilities."""
+        if len(crops) == 0:
+            return np.zeros((0, spec.SCORE.num_classes), np.float32)
+        return np.asarray(self.scorer(crops, training=False))
+
+    def emotions(self, crops: np.ndarray) -> np.ndarray:
+        if len(crops) == 0:
+            return np.zeros((0, len(spec.EMOTION_LABELS)), np.float32)
+        return np.asarray(self.emotion(crops, training=False))
+
+    def analyze(self, image: np.ndarray) -> list[FaceResult]:
+        """Every face in an RGB uint8 (H, W, 3) photo, in the detector's order."""
+        faces = self.detect(image)
+        scores = self.score(self.scorer_crops(image, faces))
+        emotions = self.emotions(crop_faces(image, faces, self.emotion_crop))
+        return [FaceResult(f, s, e) for f, s, e in zip(faces, scores, emotions)]

@@ -1,0 +1,155 @@
+// facepack in the browser: the one public API.
+//
+//   const fp = await Facepack.load('/bundle/', { backend: 'webgl' });
+//   const faces = await fp.analyze(imageOrCanvasOrVideo);
+//   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
+//   //   score: {expected, argmax, probs}, emotion: {label, probs}}]
+//   fp.timings  // milliseconds per stage of the last analyze()
+//
+// Every constant (detector settings, crop rules, score mapping, labels) comes from the
+// bundle's manifest. Stages: pyramid.js + pnet.js, rnet.js, onet.js (the MTCNN cascade,
+// boxes.js), crop.js (crop rules), then the scorer and emotion graphs, batched over faces.
+// Python counterpart: facepack/pipeline.py (ReferencePipeline).
+import { startBackend } from './backend.js';
+import { fetchVerified, loadManifest, loadModel, runModel } from './bundle.js';
+import { cropFaces } from './crop.js';
+import { rgbPixels } from './image.js';
+import { runONet } from './onet.js';
+import { runPNet } from './pnet.js';
+import { clip } from './boxes.js';
+import { runRNet } from './rnet.js';
+
+const tf = globalThis.tf;
+const MODELS = ['pnet', 'rnet', 'onet', 'scorer', 'emotion'];
+
+function expectedPoints(probs) {
+  let s = 0;
+  for (let k = 0; k < probs.length; k += 1) s += probs[k] * k;
+  return s;
+}
+
+function argmax(values) {
+  let best = 0;
+  for (let k = 1; k < values.length; k += 1) if (values[k] > values[best]) best = k;
+  return best;
+}
+
+function rows(flat, width) {
+  return Array.from({ length: flat.length / width }, (_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+}
+
+export class Facepack {
+  constructor(manifest, models, backend, fallbacks) {
+    this.manifest = manifest;
+    this.models = models;
+    this.backend = backend; // the backend actually running
+    this.fallbacks = fallbacks; // [{backend, error}] that failed to start before it
+    this.timings = {};
+  }
+
+  /**
+   * Start a backend (falling back webgl -> wasm -> cpu), fetch the bundle at `base`, check
+   * every file against the manifest's sha256, and load the five graph models.
+   */
+  static async load(base = '/bundle/', { backend = 'webgl', onProgress = () => {} } = {}) {
+    const started = await startBackend(backend);
+    const manifest = await loadManifest(base);
+    const missing = MODELS.filter((name) => !manifest.models[name]);
+    if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
+    const files = await fetchVerified(base, manifest, onProgress);
+    const models = {};
+    for (const name of MODELS) models[name] = await loadModel(manifest.models[name], files);
+    return new Facepack(manifest, models, started.backend, started.failed);
+  }
+
+  run(name, x) {
+    return runModel(this.models[name], this.manifest.models[name], x);
+  }
+
+  /** Faces found by the MTCNN cascade: [{box, landmarks, confidence}], highest confidence first. */
+  async detect(source) {
+    return this.detectPixels(rgbPixels(source));
+  }
+
+  /** The cascade on {rgb, width, height}. */
+  async detectPixels({ rgb, width, height }) {
+    const d = this.manifest.detector;
+    // The nets see (pixel - offset) / divisor: PNet on pyramid levels computed in JavaScript,
+    // RNet and ONet on patches cut from this tensor.
+    const values = new Float32Array(rgb.length);
+    for (let i = 0; i < rgb.length; i += 1) values[i] = (rgb[i] - d.pixel_offset) / d.pixel_divisor;
+    const normalized = tf.tensor3d(values, [height, width, 3]);
+    try {
+      let t = performance.now();
+      const proposals = await runPNet(values, height, width, this.models.pnet, this.manifest.models.pnet, d);
+      this.timings.pnet = performance.now() - t;
+      t = performance.now();
+      const refined = await runRNet(normalized, proposals, this.models.rnet, this.manifest.models.rnet, d);
+      this.timings.rnet = performance.now() - t;
+      t = performance.now();
+      const final = await runONet(normalized, refined, this.models.onet, this.manifest.models.onet, d);
+      this.timings.onet = performance.now() - t;
+      this.timings.candidates = { pnet: proposals.length, rnet: refined.length, onet: final.length };
+      return final.map((b) => clip(b, width, height)).map((b) => ({
+        box: [b.x1, b.y1, b.x2, b.y2], landmarks: b.landmarks, confidence: b.score,
+      }));
+    } finally {
+      normalized.dispose();
+    }
+  }
+
+  /** (n, 101) scorer probabilities for (n, S, S, 3) crops of RGB 0..255. */
+  async scoreCrops(crops) {
+    const out = this.run('scorer', crops);
+    try {
+      return rows(await out.probabilities.data(), this.manifest.models.scorer.score.num_classes);
+    } finally {
+      tf.dispose(Object.values(out));
+    }
+  }
+
+  /** (n, 7) emotion probabilities for (n, 64, 64, 3) crops of RGB 0..255. */
+  async emotionCrops(crops) {
+    const out = this.run('emotion', crops);
+    try {
+      return rows(await out.probabilities.data(), this.manifest.models.emotion.labels.length);
+    } finally {
+      tf.dispose(Object.values(out));
+    }
+  }
+
+  /** Every face in `source` (img, canvas, video, ImageBitmap, ImageData) with score and emotion. */
+  async analyze(source) {
+    this.timings = {};
+    const start = performance.now();
+    let t = start;
+    const pixels = rgbPixels(source);
+    const image = tf.tensor3d(pixels.rgb, [pixels.height, pixels.width, 3], 'float32');
+    this.timings.pixels = performance.now() - t;
+    try {
+      const faces = await this.detectPixels(pixels);
+      if (faces.length === 0) return [];
+      const { scorer, emotion } = this.manifest.models;
+      t = performance.now();
+      const scoreCrops = cropFaces(image, faces, scorer.crop);
+      const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
+      this.timings.scorer = performance.now() - t;
+      t = performance.now();
+      const emotionCrops = cropFaces(image, faces, emotion.crop);
+      const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
+      this.timings.emotion = performance.now() - t;
+      return faces.map((face, i) => ({
+        ...face,
+        score: { expected: expectedPoints(scores[i]), argmax: argmax(scores[i]), probs: scores[i] },
+        emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
+      }));
+    } finally {
+      image.dispose();
+      this.timings.total = performance.now() - start;
+    }
+  }
+
+  dispose() {
+    Object.values(this.models).forEach((m) => m.dispose());
+  }
+}
