@@ -95,4 +95,4 @@ class ReferencePipeline:
         faces = self.detect(image)
         scores = self.score(self.scorer_crops(image, faces))
         emotions = self.emotions(crop_faces(image, faces, self.emotion_crop))
-        return [FaceResult(f, s, e) for f, s, e in zip(faces, scores, emotions)]
+        return [FaceResult(f, s, e) for f, s, e in zip(faces, scores, emotions, strict=True)]

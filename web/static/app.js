@@ -82,7 +82,7 @@ function showResult(name, bitmap, faces, timings) {
   if (faces.length) {
     box.appendChild(table(['face', 'score (0-100)', 'most likely score', 'emotion', 'detector confidence'],
       faces.map((f, i) => [i + 1, f.score.expected.toFixed(1), f.score.argmax,
-        `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`, f.confidence.toFixed(3)])));
+        `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`, f.confidence.toFixed(3)]), 'faces'));
   }
   const details = el('details');
   details.appendChild(el('summary', 'timings per stage'));

@@ -1,0 +1,72 @@
+"""The analysis page as a person uses it: files chosen, a sample clicked, results drawn."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from facepack import assets
+from tests.browser.conftest import REPORT_DIR
+from tests.browser.photos import generated
+
+pytestmark = pytest.mark.slow
+
+
+def open_page(watch, url: str, backend: str = "wasm"):
+    watch.page.goto(f"{url}/?backend={backend}")
+    watch.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
+    assert watch.page.get_attribute("#status", "data-state") == "ready", watch.page.text_content("#status")
+
+
+def test_chosen_files_are_analysed_in_the_page(watched_page, server):
+    open_page(watched_page, server)
+    page = watched_page.page
+    photos = dict(generated())
+    page.set_input_files("#files", files=[
+        {"name": "group.jpg", "mimeType": "image/jpeg", "buffer": assets.sample_photos()[0].read_bytes()},
+        {"name": "noise.png", "mimeType": "image/png", "buffer": photos["no-face-noise.png"]},
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a photo"},
+    ])
+    results = page.locator("#results .result h3")
+    results.nth(2).wait_for(timeout=120_000)
+    titles = results.all_text_contents()
+    # Newest first.
+    assert titles[0].startswith("notes.txt: notes.txt is not a readable image"), titles
+    assert titles[1].startswith("noise.png: no face found"), titles
+    assert titles[2].startswith("group.jpg: 3 faces"), titles
+    assert page.locator(".result table.faces").first.locator("tbody tr").count() == 3
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(REPORT_DIR / "page-wasm.png"), full_page=True)
+    # Everything happened here: only GETs to the page's own origin, no image sent anywhere.
+    assert not watched_page.foreign_requests()
+    sent = [f"{r.method} {r.url}" for r in watched_page.request_objects if r.method != "GET" or r.post_data_buffer]
+    assert not sent, sent
+    assert not watched_page.errors, watched_page.errors
+
+
+def test_sample_button_analyses_a_served_sample(watched_page, server):
+    open_page(watched_page, server)
+    page = watched_page.page
+    page.click("#samples button:text('sample2')")
+    page.locator("#results .result h3").first.wait_for(timeout=120_000)
+    assert page.locator("#results .result h3").first.text_content().startswith("sample2.jpg: 1 face")
+    assert page.locator("#card").text_content().count("Pearson") >= 1
+
+
+def test_tensor_count_is_flat_over_20_analyses(watched_page, server):
+    open_page(watched_page, server)
+    data = base64.b64encode(dict(generated())["one-face-small.png"]).decode()
+    counts = watched_page.page.evaluate("""async (b64) => {
+      const { decodeImage } = await import('/static/image.js');
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bitmap = await decodeImage(new Blob([bytes]));
+      const counts = [];
+      for (let i = 0; i < 20; i += 1) {
+        const faces = await window.facepack.analyze(bitmap);
+        if (faces.length !== 1) throw new Error(`run ${i}: ${faces.length} faces`);
+        counts.push(tf.memory().numTensors);
+      }
+      return counts;
+    }""", data)
+    assert counts[0] == counts[-1], f"numTensors grew from {counts[0]} to {counts[-1]}: {counts}"
