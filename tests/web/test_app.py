@@ -30,6 +30,19 @@ def test_page_bundle_and_vendor_files_are_served_with_their_types(client, bundle
     assert client.get("/vendor/tf.min.js").mimetype == "text/javascript"
 
 
+def test_pages_modules_and_sample_photos_are_served(client):
+    assert b"facepack.js" not in client.get("/").data  # the page imports it through app.js
+    assert b"/static/app.js" in client.get("/").data
+    assert b"/static/selftest-page.js" in client.get("/selftest").data
+    for name in ("facepack.js", "pyramid.js", "pnet.js", "rnet.js", "onet.js", "boxes.js", "crop.js", "image.js"):
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and r.mimetype == "text/javascript", name
+    r = client.get("/samples/sample1.jpg")
+    assert r.status_code == 200 and r.mimetype == "image/jpeg" and len(r.data) > 100_000
+    for path in ("/samples/sample7.jpg", "/samples/..%2Fpackage.json", "/samples/"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_every_response_carries_the_security_headers(client):
     for path in ("/", "/bundle/manifest.json", "/vendor/tf.min.js", "/nope"):
         r = client.get(path)
