@@ -129,7 +129,8 @@ class ParityReport:
         lines = [" | ".join(head)]
         for backend, fields in self.per_backend().items():
             cells = [backend] + [fields.get(k) for k in head[1:]]
-            lines.append(" | ".join(f"{c:.3g}" if isinstance(c, float) else str(c) for c in cells))
+            lines.append(" | ".join(f"{c:.6f}" if k == "min_iou" else f"{c:.3g}" if isinstance(c, float) else str(c)
+                                    for k, c in zip(head, cells, strict=True)))
         return "\n".join(lines)
 
 
