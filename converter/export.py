@@ -186,6 +186,7 @@ def export_bundle(
         }
         if "detector" in parts:
             manifest["detector"] = {**spec.as_dict(spec.DETECTOR), "stages": list(PARTS["detector"])}
+        manifest["images"] = spec.as_dict(spec.IMAGES)
         write_manifest(tmp, manifest)
         step(f"verifying in Node on {', '.join(backends)}")
         report = verify_bundle(tmp, backends)

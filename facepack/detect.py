@@ -5,6 +5,7 @@ The settings come from `facepack.spec.DETECTOR`, so Python, the manifest and the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,15 +47,41 @@ class Detector:
             return []
         if len({im.shape for im in images}) != 1:
             raise ValueError("Detector.detect: images in one call must have the same shape")
+        height, width = images[0].shape[:2]
+        scale_x = scale_y = 1.0
+        if max(height, width) > spec.DETECTOR.max_side:
+            images, (scale_y, scale_x) = _downscaled(images)
         rows = self._mtcnn.detect_faces(list(images), box_format="xyxy", output_type="numpy",
                                         **_mtcnn_kwargs())
         faces: list[list[Face]] = [[] for _ in images]
         # A row: image index, x1, y1, x2, y2, confidence, then the 5 landmarks' x, then their y
         # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise).
         for row in np.asarray(rows, np.float64).reshape(-1, 16):
-            landmarks = np.stack([row[6:11], row[11:16]], axis=1)
-            faces[int(row[0])].append(Face(row[1:5].copy(), landmarks, float(row[5])))
+            landmarks = np.stack([row[6:11], row[11:16]], axis=1) * [scale_x, scale_y]
+            box = row[1:5] * [scale_x, scale_y, scale_x, scale_y]
+            faces[int(row[0])].append(Face(box, landmarks, float(row[5])))
         return faces
+
+
+def detection_size(height: int, width: int) -> tuple[int, int]:
+    """(h, w) of the copy a photo is detected on: longer side spec.DETECTOR.max_side, the other
+    side rounded half up (web/static/facepack.js computes the same)."""
+    side = spec.DETECTOR.max_side
+    if max(height, width) <= side:
+        return height, width
+    if height >= width:
+        return side, max(1, math.floor(width * side / height + 0.5))
+    return max(1, math.floor(height * side / width + 0.5)), side
+
+
+def _downscaled(images: list[np.ndarray]) -> tuple[list[np.ndarray], tuple[float, float]]:
+    """AREA-downscaled float copies and the (y, x) factors that map their pixels back."""
+    import tensorflow as tf
+
+    height, width = images[0].shape[:2]
+    h, w = detection_size(height, width)
+    small = tf.image.resize(np.stack(images).astype(np.float32), (h, w), method="area").numpy()
+    return list(small), (height / h, width / w)
 
 
 def main_face(faces: list[Face]) -> Face | None:

@@ -4,7 +4,8 @@ The policy (web/static/image.js applies the same one):
 - EXIF orientation is applied (browsers show phone photos upright; so do we);
 - embedded colour profiles are ignored: pixels are taken as stored (the page decodes with
   `colorSpaceConversion: 'none'`);
-- the result is RGB uint8 (H, W, 3).
+- grey, palette, CMYK and 16-bit images become RGB uint8 (H, W, 3); alpha is dropped;
+- photos over spec.IMAGES.max_pixels are refused before they are decoded.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from facepack.spec import IMAGES
 
 
 class ImageError(ValueError):
@@ -29,6 +32,9 @@ def load_image(source: Path | str | bytes, name: str | None = None) -> np.ndarra
     label = name or (str(source) if not isinstance(source, bytes) else "image")
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+            if im.width * im.height > IMAGES.max_pixels:
+                raise ImageError(f"{label} is {im.width}x{im.height} = {im.width * im.height / 1e6:.0f} megapixels; "
+                                 f"the limit is {IMAGES.max_pixels / 1e6:.0f}")
             return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     except (OSError, ValueError, Image.DecompressionBombError) as err:
         raise ImageError(f"{label} is not a readable image: {err}") from None

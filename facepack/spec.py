@@ -29,6 +29,11 @@ class DetectorSpec:
     patch_resize: str = "bilinear"  # tf.image.crop_and_resize for RNet / ONet patches
     rnet_size: int = 24
     onet_size: int = 48
+    # Photos whose longer side exceeds this are detected on an AREA-downscaled copy (longer
+    # side = max_side, the other side rounded); boxes and landmarks are scaled back, and the
+    # scorer and emotion crops are still cut from the full photo. Bounds time and memory on
+    # phone photos and panoramas; the mtcnn package alone would build a 5000 px pyramid level.
+    max_side: int = 2560
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,18 @@ class ScoreSpec:
     decodings: tuple[str, ...] = ("expected", "argmax")  # expected = sum_k p_k * k
 
 
+@dataclass(frozen=True)
+class ImagePolicy:
+    """How a photo becomes pixels, the same in Python (facepack.images) and the browser (image.js)."""
+
+    max_pixels: int = 100_000_000  # larger photos are refused with a message saying so
+    orientation: str = "exif"  # EXIF orientation applied, as browsers show photos
+    color_profile: str = "ignored"  # pixels as stored; embedded ICC profiles are not applied
+    channels: str = "RGB"  # grey, palette, CMYK are converted to RGB; alpha is dropped
+
+
 DETECTOR = DetectorSpec()
+IMAGES = ImagePolicy()
 SCORE = ScoreSpec()
 
 # The scorer's crop. DESIGN.md: a dlib-style crop from eyes and mouth beat the whole image by
@@ -87,6 +103,6 @@ def rating_to_class(rating: float) -> int:
     return int(rating * SCORE.points_per_rating + 0.5)
 
 
-def as_dict(spec: DetectorSpec | CropRule | ScoreSpec) -> dict:
+def as_dict(spec: DetectorSpec | CropRule | ScoreSpec | ImagePolicy) -> dict:
     """A spec as plain JSON-ready data (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from web.app import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Headless Chromium with no reach beyond this machine (see DEVELOPERS.md).
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def serve(bundle: Path) -> tuple[str, callable]:
-    """Start the app on 127.0.0.1 at a free port; returns (base url, stop)."""
-    server = make_server("127.0.0.1", 0, create_app(bundle), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(10)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+from web.harness import launch_chromium, serve
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +21,13 @@ def server(default_bundle) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            browser = launch_chromium(p)
+        except FileNotFoundError as err:
+            pytest.fail(str(err))
         yield browser
         browser.close()
 

@@ -70,3 +70,12 @@ def test_tensor_count_is_flat_over_20_analyses(watched_page, server):
       return counts;
     }""", data)
     assert counts[0] == counts[-1], f"numTensors grew from {counts[0]} to {counts[-1]}: {counts}"
+
+
+def test_auto_backend_prefers_wasm_over_software_webgl(watched_page, server):
+    # Headless Chromium here renders WebGL with SwiftShader, where wasm is ~12x faster.
+    watched_page.page.goto(server + "/")
+    watched_page.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
+    info = watched_page.page.evaluate("({backend: window.facepack.backend, reason: window.facepack.backendReason})")
+    assert info["backend"] == "wasm", info
+    assert "software" in info["reason"], info

@@ -1,9 +1,10 @@
 // The analysis page: photos (chosen, dropped, or the samples) or the webcam, analysed in this
 // browser by facepack.js. Nothing is uploaded: files are decoded here, the server only sends
 // the page, TF.js and the bundle.
-// ?backend=wasm picks the backend (default webgl). window.facepack holds the loaded Facepack
+// ?backend=wasm picks the backend (default auto: webgl on a hardware GPU, else wasm);
+// ?threads=0 keeps WASM on one thread. window.facepack holds the loaded Facepack
 // and window.facepackStatus the page state (the browser tests use both).
-import { BACKENDS } from './backend.js';
+import { CHOICES } from './backend.js';
 import { Facepack } from './facepack.js';
 import { decodeImage } from './image.js';
 
@@ -191,16 +192,16 @@ function showCard(manifest) {
 
 // ------------------------------------------------------------------------------------- start
 async function main() {
-  for (const b of BACKENDS) $('backend').add(new Option(b, b));
-  const wanted = BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'webgl';
+  for (const b of CHOICES) $('backend').add(new Option(b, b));
+  const wanted = CHOICES.includes(params.get('backend')) ? params.get('backend') : 'auto';
   $('backend').value = wanted;
   $('backend').addEventListener('change', () => { location.search = `?backend=${$('backend').value}`; });
   fp = await Facepack.load(BASE, {
     backend: wanted,
+    wasmThreads: params.get('threads') !== '0',
     onProgress: (done, total) => setStatus('loading', `checking bundle files: ${done}/${total}`),
   });
   window.facepack = fp;
-  $('backend').value = fp.backend;
   showCard(fp.manifest);
   for (const name of SAMPLES) {
     const b = el('button', name.replace('.jpg', ''), { type: 'button' });
@@ -214,7 +215,8 @@ async function main() {
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); enqueueFiles(e.dataTransfer.files); });
   $('webcam').addEventListener('click', startWebcam);
   const fell = fp.fallbacks.length ? ` (${fp.fallbacks.map((f) => f.backend).join(', ')} could not start)` : '';
-  setStatus('ready', `ready on ${fp.backend}${fell}`);
+  const wasm = fp.wasm ? ` (${fp.wasm.threads ? 'threads' : 'one thread'}${fp.wasm.simd ? ', SIMD' : ''})` : '';
+  setStatus('ready', `ready on ${fp.backend}${wasm}: ${fp.backendReason}${fell}`);
 }
 
 main().catch((err) => setStatus('error', `error: ${err.message}`));

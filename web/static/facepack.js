@@ -1,10 +1,11 @@
 // facepack in the browser: the one public API.
 //
-//   const fp = await Facepack.load('/bundle/', { backend: 'webgl' });
+//   const fp = await Facepack.load('/bundle/', { backend: 'auto' });  // or 'webgl', 'wasm', 'cpu'
 //   const faces = await fp.analyze(imageOrCanvasOrVideo);
 //   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
 //   //   score: {expected, argmax, probs}, emotion: {label, probs}}]
-//   fp.timings  // milliseconds per stage of the last analyze()
+//   fp.timings      // milliseconds per stage of the last analyze()
+//   fp.loadTimings  // milliseconds: backend start, manifest, fetch + sha256, model load
 //
 // Every constant (detector settings, crop rules, score mapping, labels) comes from the
 // bundle's manifest. Stages: pyramid.js + pnet.js, rnet.js, onet.js (the MTCNN cascade,
@@ -16,11 +17,19 @@ import { cropFaces } from './crop.js';
 import { rgbPixels } from './image.js';
 import { runONet } from './onet.js';
 import { runPNet } from './pnet.js';
+import { resizeArea } from './pyramid.js';
 import { clip } from './boxes.js';
 import { runRNet } from './rnet.js';
 
 const tf = globalThis.tf;
 const MODELS = ['pnet', 'rnet', 'onet', 'scorer', 'emotion'];
+
+/** (h, w) the cascade runs at: longer side at most maxSide (Python: facepack.detect.detection_size). */
+export function detectionSize(height, width, maxSide) {
+  if (Math.max(height, width) <= maxSide) return [height, width];
+  if (height >= width) return [maxSide, Math.max(1, Math.floor((width * maxSide) / height + 0.5))];
+  return [Math.max(1, Math.floor((height * maxSide) / width + 0.5)), maxSide];
+}
 
 function expectedPoints(probs) {
   let s = 0;
@@ -39,27 +48,40 @@ function rows(flat, width) {
 }
 
 export class Facepack {
-  constructor(manifest, models, backend, fallbacks) {
+  constructor(manifest, models, started, loadTimings) {
     this.manifest = manifest;
     this.models = models;
-    this.backend = backend; // the backend actually running
-    this.fallbacks = fallbacks; // [{backend, error}] that failed to start before it
+    this.backend = started.backend; // the backend actually running
+    this.backendReason = started.reason; // why: 'asked for', or what 'auto' saw
+    this.fallbacks = started.failed; // [{backend, error}] that failed to start before it
+    this.wasm = started.wasm; // {threads, simd} on wasm
+    this.loadTimings = loadTimings;
     this.timings = {};
   }
 
   /**
-   * Start a backend (falling back webgl -> wasm -> cpu), fetch the bundle at `base`, check
-   * every file against the manifest's sha256, and load the five graph models.
+   * Start a backend ('auto' = webgl on a hardware GPU, else wasm; falls back webgl -> wasm ->
+   * cpu), fetch the bundle at `base`, check every file against the manifest's sha256, and
+   * load the five graph models.
    */
-  static async load(base = '/bundle/', { backend = 'webgl', onProgress = () => {} } = {}) {
-    const started = await startBackend(backend);
+  static async load(base = '/bundle/', { backend = 'auto', wasmThreads = true, onProgress = () => {} } = {}) {
+    const timings = {};
+    let t = performance.now();
+    const started = await startBackend(backend, { wasmThreads });
+    timings.backend = performance.now() - t;
+    t = performance.now();
     const manifest = await loadManifest(base);
     const missing = MODELS.filter((name) => !manifest.models[name]);
     if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
+    timings.manifest = performance.now() - t;
+    t = performance.now();
     const files = await fetchVerified(base, manifest, onProgress);
+    timings.fetch = performance.now() - t;
+    t = performance.now();
     const models = {};
     for (const name of MODELS) models[name] = await loadModel(manifest.models[name], files);
-    return new Facepack(manifest, models, started.backend, started.failed);
+    timings.models = performance.now() - t;
+    return new Facepack(manifest, models, started, timings);
   }
 
   run(name, x) {
@@ -68,20 +90,22 @@ export class Facepack {
 
   /** Faces found by the MTCNN cascade: [{box, landmarks, confidence}], highest confidence first. */
   async detect(source) {
-    return this.detectPixels(rgbPixels(source));
+    return this.detectPixels(rgbPixels(source, this.manifest.images));
   }
 
   /** The cascade on {rgb, width, height}. */
   async detectPixels({ rgb, width, height }) {
     const d = this.manifest.detector;
+    // A photo over max_side is detected on an AREA-downscaled copy (facepack/detect.py).
+    const [h, w] = detectionSize(height, width, d.max_side);
+    const values = h === height && w === width ? Float32Array.from(rgb) : resizeArea(rgb, height, width, 3, h, w);
     // The nets see (pixel - offset) / divisor: PNet on pyramid levels computed in JavaScript,
     // RNet and ONet on patches cut from this tensor.
-    const values = new Float32Array(rgb.length);
-    for (let i = 0; i < rgb.length; i += 1) values[i] = (rgb[i] - d.pixel_offset) / d.pixel_divisor;
-    const normalized = tf.tensor3d(values, [height, width, 3]);
+    for (let i = 0; i < values.length; i += 1) values[i] = (values[i] - d.pixel_offset) / d.pixel_divisor;
+    const normalized = tf.tensor3d(values, [h, w, 3]);
     try {
       let t = performance.now();
-      const proposals = await runPNet(values, height, width, this.models.pnet, this.manifest.models.pnet, d);
+      const proposals = await runPNet(values, h, w, this.models.pnet, this.manifest.models.pnet, d);
       this.timings.pnet = performance.now() - t;
       t = performance.now();
       const refined = await runRNet(normalized, proposals, this.models.rnet, this.manifest.models.rnet, d);
@@ -90,8 +114,12 @@ export class Facepack {
       const final = await runONet(normalized, refined, this.models.onet, this.manifest.models.onet, d);
       this.timings.onet = performance.now() - t;
       this.timings.candidates = { pnet: proposals.length, rnet: refined.length, onet: final.length };
-      return final.map((b) => clip(b, width, height)).map((b) => ({
-        box: [b.x1, b.y1, b.x2, b.y2], landmarks: b.landmarks, confidence: b.score,
+      const sx = width / w;
+      const sy = height / h;
+      return final.map((b) => clip(b, w, h)).map((b) => ({
+        box: [b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy],
+        landmarks: b.landmarks.map(([x, y]) => [x * sx, y * sy]),
+        confidence: b.score,
       }));
     } finally {
       normalized.dispose();
@@ -123,19 +151,18 @@ export class Facepack {
     this.timings = {};
     const start = performance.now();
     let t = start;
-    const pixels = rgbPixels(source);
-    const image = tf.tensor3d(pixels.rgb, [pixels.height, pixels.width, 3], 'float32');
+    const pixels = rgbPixels(source, this.manifest.images);
     this.timings.pixels = performance.now() - t;
     try {
       const faces = await this.detectPixels(pixels);
       if (faces.length === 0) return [];
       const { scorer, emotion } = this.manifest.models;
       t = performance.now();
-      const scoreCrops = cropFaces(image, faces, scorer.crop);
+      const scoreCrops = cropFaces(pixels, faces, scorer.crop);
       const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
       this.timings.scorer = performance.now() - t;
       t = performance.now();
-      const emotionCrops = cropFaces(image, faces, emotion.crop);
+      const emotionCrops = cropFaces(pixels, faces, emotion.crop);
       const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
       this.timings.emotion = performance.now() - t;
       return faces.map((face, i) => ({
@@ -144,7 +171,6 @@ export class Facepack {
         emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
       }));
     } finally {
-      image.dispose();
       this.timings.total = performance.now() - start;
     }
   }

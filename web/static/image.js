@@ -1,6 +1,5 @@
 // Reading a photo into RGB pixels, by the policy Python's facepack/images.py applies:
 // EXIF orientation applied, embedded colour profiles ignored (pixels as stored), RGB uint8.
-const tf = globalThis.tf;
 
 export class ImageError extends Error {}
 
@@ -36,9 +35,14 @@ export function toImageData(source) {
 
 /**
  * RGB bytes of `source`: {rgb: Uint8Array (H * W * 3), width, height}. Takes any drawable,
- * ImageData, or {data, width, height} with RGB or RGBA bytes.
+ * ImageData, or {data, width, height} with RGB or RGBA bytes. `policy` is the manifest's
+ * `images` entry: a photo over policy.max_pixels is refused.
  */
-export function rgbPixels(source) {
+export function rgbPixels(source, policy = { max_pixels: Infinity }) {
+  const [w, h] = source instanceof ImageData || (source && source.data) ? [source.width, source.height] : sourceSize(source);
+  if (w * h > policy.max_pixels) {
+    throw new ImageError(`the photo is ${w}x${h} = ${Math.round((w * h) / 1e6)} megapixels; the limit is ${Math.round(policy.max_pixels / 1e6)}`);
+  }
   const image = source && !(source instanceof ImageData) && source.data && source.width && source.height ? source : toImageData(source);
   const { width, height, data } = image;
   const channels = data.length / (width * height);
