@@ -11,6 +11,7 @@ The policy (web/static/image.js applies the same one):
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,20 @@ def load_image(source: Path | str | bytes, name: str | None = None) -> np.ndarra
         ImageError: the data is not a readable image (truncated, not an image at all).
     """
     label = name or (str(source) if not isinstance(source, bytes) else "image")
+    limit = f"the limit is {IMAGES.max_pixels / 1e6:.0f}"
     try:
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+        with warnings.catch_warnings():
+            # Pillow warns from 89 MP and refuses from 179 MP; our own limit is checked below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        with im:
             if im.width * im.height > IMAGES.max_pixels:
                 raise ImageError(f"{label} is {im.width}x{im.height} = {im.width * im.height / 1e6:.0f} megapixels; "
-                                 f"the limit is {IMAGES.max_pixels / 1e6:.0f}")
+                                 f"{limit}")
             return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except (OSError, ValueError, Image.DecompressionBombError) as err:
+    except ImageError:
+        raise
+    except Image.DecompressionBombError:
+        raise ImageError(f"{label} has more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; {limit}") from None
+    except (OSError, ValueError) as err:
         raise ImageError(f"{label} is not a readable image: {err}") from None
