@@ -5,7 +5,7 @@
 //   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
 //   //   score: {expected, argmax, probs}, emotion: {label, probs}}]
 //   fp.timings      // milliseconds per stage of the last analyze()
-//   fp.loadTimings  // milliseconds: backend start, manifest, fetch + sha256, model load
+//   fp.loadTimings  // ms: backend start, manifest, fetch + sha256 (these overlap), model load, total
 //
 // Every constant (detector settings, crop rules, score mapping, labels) comes from the
 // bundle's manifest. Stages: pyramid.js + pnet.js, rnet.js, onet.js (the MTCNN cascade,
@@ -65,22 +65,26 @@ export class Facepack {
    * load the five graph models.
    */
   static async load(base = '/bundle/', { backend = 'auto', wasmThreads = true, onProgress = () => {} } = {}) {
+    // The backend starts (WASM compiles its binary) while the bundle downloads and is checked.
     const timings = {};
-    let t = performance.now();
-    const started = await startBackend(backend, { wasmThreads });
-    timings.backend = performance.now() - t;
-    t = performance.now();
-    const manifest = await loadManifest(base);
-    const missing = MODELS.filter((name) => !manifest.models[name]);
-    if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
-    timings.manifest = performance.now() - t;
-    t = performance.now();
-    const files = await fetchVerified(base, manifest, onProgress);
-    timings.fetch = performance.now() - t;
-    t = performance.now();
+    const since = (t) => performance.now() - t;
+    const t0 = performance.now();
+    const starting = startBackend(backend, { wasmThreads }).then((started) => { timings.backend = since(t0); return started; });
+    const fetching = (async () => {
+      const manifest = await loadManifest(base);
+      const missing = MODELS.filter((name) => !manifest.models[name]);
+      if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
+      timings.manifest = since(t0);
+      const files = await fetchVerified(base, manifest, onProgress);
+      timings.fetch = since(t0) - timings.manifest;
+      return { manifest, files };
+    })();
+    const [started, { manifest, files }] = await Promise.all([starting, fetching]);
+    const t1 = performance.now();
     const models = {};
     for (const name of MODELS) models[name] = await loadModel(manifest.models[name], files);
-    timings.models = performance.now() - t;
+    timings.models = since(t1);
+    timings.total = since(t0);
     return new Facepack(manifest, models, started, timings);
   }
 
