@@ -4,7 +4,10 @@ The policy (web/static/image.js applies the same one):
 - EXIF orientation is applied (browsers show phone photos upright; so do we);
 - embedded colour profiles are ignored: pixels are taken as stored (the page decodes with
   `colorSpaceConversion: 'none'`);
-- grey, palette, CMYK and 16-bit images become RGB uint8 (H, W, 3); alpha is dropped;
+- grey, palette and CMYK images become RGB uint8 (H, W, 3), as Pillow converts them (Chromium
+  gives the same bytes); 16-bit samples keep their high byte (v >> 8), as Chromium does
+  (Pillow's own conversion would clip them at 255);
+- transparent pixels are composited over white (the page draws onto a white canvas);
 - photos over spec.IMAGES.max_pixels are refused before they are decoded.
 """
 
@@ -15,7 +18,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from facepack.spec import IMAGES
 
@@ -41,10 +44,26 @@ def load_image(source: Path | str | bytes, name: str | None = None) -> np.ndarra
             if im.width * im.height > IMAGES.max_pixels:
                 raise ImageError(f"{label} is {im.width}x{im.height} = {im.width * im.height / 1e6:.0f} megapixels; "
                                  f"{limit}")
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+            return _to_rgb(ImageOps.exif_transpose(im))
     except ImageError:
         raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{label} is not a readable image: not an image format this reads (or empty)") from None
     except Image.DecompressionBombError:
         raise ImageError(f"{label} has more than {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels; {limit}") from None
     except (OSError, ValueError) as err:
         raise ImageError(f"{label} is not a readable image: {err}") from None
+
+
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def _to_rgb(im: Image.Image) -> np.ndarray:
+    if im.mode in SIXTEEN_BIT:
+        grey = (np.asarray(im).astype(np.uint32) >> 8).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+    return np.asarray(im.convert("RGB"))

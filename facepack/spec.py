@@ -76,7 +76,7 @@ class ImagePolicy:
     max_pixels: int = 100_000_000  # larger photos are refused with a message saying so
     orientation: str = "exif"  # EXIF orientation applied, as browsers show photos
     color_profile: str = "ignored"  # pixels as stored; embedded ICC profiles are not applied
-    channels: str = "RGB"  # grey, palette, CMYK are converted to RGB; alpha is dropped
+    channels: str = "RGB"  # grey, palette, CMYK to RGB; 16-bit: high byte; alpha: over white
 
 
 DETECTOR = DetectorSpec()

@@ -29,6 +29,9 @@ export function toImageData(source) {
   if (!width || !height) throw new ImageError('the image has no pixels (not loaded yet?)');
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // Transparent pixels are composited over white (Python: facepack.images does the same).
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
   ctx.drawImage(source, 0, 0);
   return ctx.getImageData(0, 0, width, height);
 }

@@ -1,0 +1,84 @@
+"""Photos of every format and mode read identically in the page and in Python; bad files get a
+clear message and leave the page working (facepack/images.py, web/static/image.js)."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from facepack.images import load_image
+from tests.browser.formats import all_formats, bad_inputs
+
+pytestmark = pytest.mark.slow
+
+READ_JS = """async ({b64, name}) => {
+  const { decodeImage, rgbPixels } = await import('/static/image.js');
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  try {
+    const px = rgbPixels(await decodeImage(new Blob([bytes]), name), window.facepack.manifest.images);
+    let s = '';
+    const CHUNK = 0x8000;
+    for (let i = 0; i < px.rgb.length; i += CHUNK) s += String.fromCharCode.apply(null, px.rgb.subarray(i, i + CHUNK));
+    return { width: px.width, height: px.height, rgb: btoa(s) };
+  } catch (err) {
+    return { error: `${err.name}: ${err.message}` };
+  }
+}"""
+
+
+def open_page(watch, url: str) -> None:
+    watch.page.goto(f"{url}/?backend=wasm")
+    watch.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
+    assert watch.page.get_attribute("#status", "data-state") == "ready"
+
+
+def read_in_page(page, name: str, data: bytes) -> dict:
+    return page.evaluate(READ_JS, {"b64": base64.b64encode(data).decode(), "name": name})
+
+
+def test_every_format_gives_python_and_the_page_the_same_pixels(watched_page, server):
+    open_page(watched_page, server)
+    mismatches = []
+    for name, data in all_formats():
+        got = read_in_page(watched_page.page, name, data)
+        assert "error" not in got, f"{name}: {got.get('error')}"
+        js = np.frombuffer(base64.b64decode(got["rgb"]), np.uint8).reshape(got["height"], got["width"], 3)
+        py = load_image(data, name)
+        if js.shape != py.shape or not np.array_equal(js, py):
+            diff = np.abs(js.astype(int) - py.astype(int)) if js.shape == py.shape else None
+            mismatches.append(f"{name}: shapes {js.shape} {py.shape}" + (
+                f", max diff {diff.max()}, {100 * (diff > 0).mean():.1f}% of values" if diff is not None else ""))
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_bad_files_get_a_message_naming_them(watched_page, server):
+    open_page(watched_page, server)
+    for name, data in bad_inputs():
+        got = read_in_page(watched_page.page, name, data)
+        assert "error" in got, f"{name} was read as a {got.get('width')}x{got.get('height')} photo"
+        assert f"{name} is not a readable image" in got["error"] or "megapixels; the limit is 100" in got["error"], got
+
+
+def test_200_mixed_files_leave_the_page_working_with_every_good_result(watched_page, server):
+    open_page(watched_page, server)
+    page = watched_page.page
+    good, bad = all_formats(), bad_inputs()
+    files = []
+    for i in range(200):
+        name, data = bad[i % len(bad)] if i % 5 == 4 else good[i % len(good)]
+        files.append({"name": f"{i:03d}-{name}", "mimeType": "application/octet-stream", "buffer": data})
+    page.set_input_files("#files", files=files)
+    page.locator("#results .result").nth(199).wait_for(timeout=600_000)
+    titles = page.locator("#results .result h3").all_text_contents()[::-1]  # oldest first
+    assert len(titles) == 200
+    for i, title in enumerate(titles):
+        assert title.startswith(f"{i:03d}-"), (i, title)
+        if i % 5 == 4:
+            assert "not a readable image" in title or "megapixels" in title, title
+        else:
+            assert ": 1 face (" in title, title
+    assert page.evaluate("1 + 1") == 2  # still answering
+    assert page.get_attribute("#status", "data-state") == "ready"
+    assert not watched_page.errors, watched_page.errors[:5]
