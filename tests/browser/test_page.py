@@ -79,3 +79,58 @@ def test_auto_backend_prefers_wasm_over_software_webgl(watched_page, server):
     info = watched_page.page.evaluate("({backend: window.facepack.backend, reason: window.facepack.backendReason})")
     assert info["backend"] == "wasm", info
     assert "software" in info["reason"], info
+
+
+def _page_status_on(browser, bundle, damage) -> str:
+    """Serve `bundle`, apply `damage` (the server is already up), open the page: its status text."""
+    from web.harness import serve
+
+    url, stop = serve(bundle, quiet=True)
+    try:
+        damage()
+        page = browser.new_page()
+        page.goto(f"{url}/?backend=cpu")
+        page.wait_for_selector("#status:not([data-state=loading])", timeout=120_000)
+        assert page.get_attribute("#status", "data-state") == "error"
+        assert page.evaluate("window.facepack === undefined")  # nothing was loaded
+        text = page.inner_text("#status")
+        page.close()
+        return text
+    finally:
+        stop()
+
+
+def test_page_refuses_a_tampered_truncated_or_newer_bundle_naming_the_file(browser, bundle_copy):
+    import json
+
+    manifest_path = bundle_copy / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    shards = [f["path"] for f in manifest["files"] if f["path"].endswith(".bin")]
+    scorer_shard = next(p for p in shards if p.startswith("scorer/"))
+    onet_shard = next(p for p in shards if p.startswith("onet/"))
+    original = {p: (bundle_copy / p).read_bytes() for p in (scorer_shard, onet_shard, "manifest.json")}
+
+    def restore():
+        for p, data in original.items():
+            (bundle_copy / p).write_bytes(data)
+
+    def flip_a_bit():
+        data = bytearray(original[scorer_shard])
+        data[1000] ^= 0x10
+        (bundle_copy / scorer_shard).write_bytes(bytes(data))
+
+    assert f"{scorer_shard} does not match its sha256" in _page_status_on(browser, bundle_copy, flip_a_bit)
+    restore()
+
+    def truncate():
+        (bundle_copy / onet_shard).write_bytes(original[onet_shard][:-100])
+
+    size = len(original[onet_shard])
+    expected = f"{onet_shard} has {size - 100} bytes, the manifest says {size}"
+    assert expected in _page_status_on(browser, bundle_copy, truncate)
+    restore()
+
+    def newer_version():
+        manifest_path.write_text(json.dumps({**manifest, "version": 2}))
+
+    assert "manifest.json: version 2 is not supported" in _page_status_on(browser, bundle_copy, newer_version)

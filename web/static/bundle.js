@@ -35,19 +35,25 @@ function hex(buffer) {
 export async function fetchVerified(base, manifest, onProgress = () => {}) {
   const files = new Map();
   let done = 0;
+  let failed = false; // after the first bad file, the downloads still running report nothing
   await Promise.all(manifest.files.map(async (entry) => {
-    const response = await fetch(base + entry.path);
-    if (!response.ok) throw new BundleError(`${entry.path}: HTTP ${response.status}`);
-    const bytes = await response.arrayBuffer();
-    if (bytes.byteLength !== entry.bytes) {
-      throw new BundleError(`${entry.path} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`);
+    try {
+      const response = await fetch(base + entry.path);
+      if (!response.ok) throw new BundleError(`${entry.path}: HTTP ${response.status}`);
+      const bytes = await response.arrayBuffer();
+      if (bytes.byteLength !== entry.bytes) {
+        throw new BundleError(`${entry.path} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`);
+      }
+      if (hex(await crypto.subtle.digest('SHA-256', bytes)) !== entry.sha256) {
+        throw new BundleError(`${entry.path} does not match its sha256 in the manifest`);
+      }
+      files.set(entry.path, bytes);
+      done += 1;
+      if (!failed) onProgress(done, manifest.files.length);
+    } catch (err) {
+      failed = true;
+      throw err;
     }
-    if (hex(await crypto.subtle.digest('SHA-256', bytes)) !== entry.sha256) {
-      throw new BundleError(`${entry.path} does not match its sha256 in the manifest`);
-    }
-    files.set(entry.path, bytes);
-    done += 1;
-    onProgress(done, manifest.files.length);
   }));
   return files;
 }
