@@ -144,3 +144,25 @@ def test_cli_help_and_bad_data_path(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "training", "crop", "--data", str(tmp_path)],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "needs Images/ and train_test_files/" in bad.stderr
+
+
+def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut, tmp_path, monkeypatch):
+    from training import run as run_module
+
+    real_fit_fold = run_module.fit_fold
+
+    def interrupted(*args, **kwargs):
+        model, report = real_fit_fold(*args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl+C after training, before anything is saved
+
+    monkeypatch.setattr(run_module, "fit_fold", interrupted)
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)
+    assert not run_dir.exists()  # no half run that looks complete
+    assert (tmp_path / "run.partial").is_dir()
+    monkeypatch.setattr(run_module, "fit_fold", real_fit_fold)
+    run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)  # same name, starts clean
+    assert (run_dir / "scorer.keras").is_file() and (run_dir / "report.json").is_file()
+    assert not (tmp_path / "run.partial").exists()
+    keras.models.load_model(run_dir / "scorer.keras", compile=False)
