@@ -22,6 +22,44 @@ def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
     return buf.getvalue()
 
 
+# Face boxes (x1, y1, x2, y2) the `mtcnn` package finds in face-api's demo photos 1-6.
+DEMO_FACES = {
+    0: [(418, 359, 598, 596), (828, 420, 1035, 659), (1477, 206, 1681, 427)],
+    1: [(1439, 167, 1636, 395)],
+    2: [(1066, 203, 1286, 504), (587, 325, 790, 598), (1499, 286, 1699, 582)],
+    3: [(985, 182, 1157, 413), (1269, 167, 1427, 375), (648, 69, 823, 286), (264, 201, 442, 443)],
+    4: [(596, 418, 764, 659), (785, 110, 950, 329), (1114, 207, 1286, 429), (1405, 392, 1602, 662)],
+    5: [(1478, 254, 1688, 558), (666, 330, 860, 631), (258, 491, 464, 766), (1170, 313, 1368, 589)],
+}
+
+
+def many_faces(cell: int = 110, columns: int = 7) -> Image.Image:
+    """The 19 large demo faces and their mirror images, tiled: 38 faces in one photo."""
+    faces = []
+    for index, boxes in DEMO_FACES.items():
+        photo = Image.fromarray(load_image(assets.sample_photos()[index]))
+        for x1, y1, x2, y2 in boxes:
+            side = 1.3 * max(x2 - x1, y2 - y1)
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            faces.append(photo.crop((int(cx - side / 2), int(cy - side / 2), int(cx + side / 2), int(cy + side / 2)))
+                         .resize((cell, cell), Image.BILINEAR))
+    faces += [f.transpose(Image.Transpose.FLIP_LEFT_RIGHT) for f in faces]
+    rows = -(-len(faces) // columns)
+    sheet = Image.new("RGB", (columns * cell, rows * cell), (128, 128, 128))
+    for i, face in enumerate(faces):
+        sheet.paste(face, ((i % columns) * cell, (i // columns) * cell))
+    return sheet
+
+
+def tiny_face() -> Image.Image:
+    """One face about 30 px wide (the detector's smallest is 20 px) on a 400x300 grey photo."""
+    x1, y1, x2, y2 = DEMO_FACES[1][0]
+    face = Image.fromarray(load_image(assets.sample_photos()[1])).crop((x1 - 20, y1 - 20, x2 + 20, y2 + 20))
+    photo = Image.new("RGB", (400, 300), (120, 120, 120))
+    photo.paste(face.resize((36, 40), Image.BILINEAR), (180, 130))
+    return photo
+
+
 def generated() -> list[tuple[str, bytes]]:
     """Cases the demo photos do not cover."""
     sample2 = Image.fromarray(load_image(assets.sample_photos()[1]))
@@ -40,6 +78,8 @@ def generated() -> list[tuple[str, bytes]]:
         ("exif-rotated.jpg", _encode(sideways, "JPEG", quality=92, exif=exif.tobytes())),
         # Longer side over spec.DETECTOR.max_side (2560): detected on a downscaled copy.
         ("large-3072.jpg", _encode(sample5.resize((3072, 2237), Image.BICUBIC), "JPEG", quality=90)),
+        ("many-faces.png", _encode(many_faces(), "PNG")),
+        ("tiny-face.png", _encode(tiny_face(), "PNG")),
         # Too small for one pyramid level: the cascade must return nothing, not fail.
         ("tiny.png", _encode(sample2.resize((24, 16)), "PNG")),
     ]

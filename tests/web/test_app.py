@@ -86,3 +86,9 @@ def test_a_listed_file_replaced_by_a_link_out_of_the_bundle_is_not_served(client
 def test_app_refuses_to_start_on_a_folder_that_is_not_a_bundle(tmp_path):
     with pytest.raises(BundleError, match="manifest.json does not exist"):
         create_app(tmp_path)
+
+
+def test_server_binds_to_loopback_unless_told_otherwise():
+    from web.__main__ import build_parser
+
+    assert build_parser().parse_args([]).host == "127.0.0.1"
