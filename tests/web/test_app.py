@@ -31,7 +31,6 @@ def test_page_bundle_and_vendor_files_are_served_with_their_types(client, bundle
 
 
 def test_pages_modules_and_sample_photos_are_served(client):
-    assert b"facepack.js" not in client.get("/").data  # the page imports it through app.js
     assert b"/static/app.js" in client.get("/").data
     assert b"/static/selftest-page.js" in client.get("/selftest").data
     for name in ("facepack.js", "pyramid.js", "pnet.js", "rnet.js", "onet.js", "boxes.js", "crop.js", "image.js"):
