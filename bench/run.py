@@ -135,7 +135,8 @@ def python_reference(items, runs: int, log) -> dict:
 
     from facepack.crop import crop_faces
     from facepack.images import load_image
-    from facepack.pipeline import ReferencePipeline, expected_points
+    from facepack.pipeline import ReferencePipeline
+    from facepack.spec import expected_points
 
     pipeline = ReferencePipeline()
     out = {}

@@ -20,6 +20,7 @@ import numpy as np
 from converter import checks
 from converter.manifest import BundleError, check_files, read_manifest
 from facepack import assets
+from facepack.spec import expected_points
 
 BACKENDS = ("cpu", "wasm")
 RUNNER = Path(__file__).with_name("node") / "run_models.mjs"
@@ -98,11 +99,6 @@ class VerifyReport:
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
-
-
-def expected_points(probs: np.ndarray) -> np.ndarray:
-    """The scorer's expected score in points: sum_k p_k * k."""
-    return probs @ np.arange(probs.shape[-1], dtype=np.float64)
 
 
 def run_in_node(bundle_dir: Path, manifest: dict, cases: list[checks.CheckCase],

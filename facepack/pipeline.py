@@ -18,6 +18,7 @@ import numpy as np
 from facepack import spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face
+from facepack.spec import expected_points
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,6 @@ class FaceResult:
             "score": {"expected": self.expected, "argmax": self.argmax, "probs": self.score_probs.tolist()},
             "emotion": {"label": self.emotion, "probs": self.emotion_probs.tolist()},
         }
-
-
-def expected_points(probs: np.ndarray) -> np.ndarray:
-    """(n, 101) probabilities -> (n,) expected points."""
-    probs = np.asarray(probs, np.float64)
-    return probs @ np.arange(probs.shape[1], dtype=np.float64)
 
 
 class ReferencePipeline:

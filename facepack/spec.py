@@ -103,6 +103,15 @@ def rating_to_class(rating: float) -> int:
     return int(rating * SCORE.points_per_rating + 0.5)
 
 
+def expected_points(probs):
+    """(n, num_classes) probabilities -> (n,) expected score in points: sum_k p_k * k.
+    (web/static/facepack.js computes the same per face.)"""
+    import numpy as np
+
+    probs = np.asarray(probs, np.float64)
+    return probs @ np.arange(probs.shape[-1], dtype=np.float64)
+
+
 def as_dict(spec: DetectorSpec | CropRule | ScoreSpec | ImagePolicy) -> dict:
     """A spec as plain JSON-ready data (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()}

@@ -131,20 +131,19 @@ export class Facepack {
   }
 
   /** (n, 101) scorer probabilities for (n, S, S, 3) crops of RGB 0..255. */
-  async scoreCrops(crops) {
-    const out = this.run('scorer', crops);
-    try {
-      return rows(await out.probabilities.data(), this.manifest.models.scorer.score.num_classes);
-    } finally {
-      tf.dispose(Object.values(out));
-    }
+  scoreCrops(crops) {
+    return this.probabilities('scorer', crops, this.manifest.models.scorer.score.num_classes);
   }
 
   /** (n, 7) emotion probabilities for (n, 64, 64, 3) crops of RGB 0..255. */
-  async emotionCrops(crops) {
-    const out = this.run('emotion', crops);
+  emotionCrops(crops) {
+    return this.probabilities('emotion', crops, this.manifest.models.emotion.labels.length);
+  }
+
+  async probabilities(name, crops, classes) {
+    const out = this.run(name, crops);
     try {
-      return rows(await out.probabilities.data(), this.manifest.models.emotion.labels.length);
+      return rows(await out.probabilities.data(), classes);
     } finally {
       tf.dispose(Object.values(out));
     }

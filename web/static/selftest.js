@@ -10,7 +10,7 @@ const BASE = '/bundle/';
 function f32(bytes) { return new Float32Array(bytes.slice(0)); }
 
 function expectedPoints(probs, classes) {
-  // sum_k p_k * k for each row (Python: converter.verify.expected_points)
+  // sum_k p_k * k for each row (Python: facepack.spec.expected_points)
   const rows = probs.length / classes;
   return Array.from({ length: rows }, (_, r) => {
     let s = 0;
