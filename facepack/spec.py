@@ -43,8 +43,11 @@ class CropRule:
     `anchor="landmarks"`: the centre is the midpoint between the eyes' centre and the mouth's
     centre (MTCNN's 5 landmarks), the side is `size` times the eyes-to-mouth distance.
     `anchor="box"`: the centre is the detection box's centre, the side is `size` times the box's
-    longer side. Either way the square is axis-aligned, sampled with bilinear
-    `crop_and_resize` to `output` pixels, and pixels outside the photo read as `fill`.
+    longer side. `rotate="eyes"` turns the square about its centre so that the line from the left
+    eye to the right eye is level (a similarity transform: the centre and side stay as above);
+    `rotate="none"` keeps it axis-aligned. The square is sampled bilinearly on an `output` x
+    `output` grid whose corner samples fall on its corners, and samples outside the photo read
+    `fill` (facepack/crop.py gives the exact arithmetic; the browser's crop.js follows it).
     """
 
     anchor: str
@@ -52,10 +55,15 @@ class CropRule:
     output: int
     fill: float = 0.0
     resize: str = "bilinear"
+    rotate: str = "none"
 
     def __post_init__(self) -> None:
         if self.anchor not in ("landmarks", "box"):
             raise ValueError(f"CropRule.anchor must be 'landmarks' or 'box', not {self.anchor!r}")
+        if self.rotate not in ("none", "eyes"):
+            raise ValueError(f"CropRule.rotate must be 'none' or 'eyes', not {self.rotate!r}")
+        if self.resize != "bilinear":
+            raise ValueError(f"CropRule.resize must be 'bilinear', not {self.resize!r}")
         if not self.size > 0 or self.output < 8:
             raise ValueError(f"CropRule needs size > 0 and output >= 8, got {self}")
 
@@ -83,8 +91,9 @@ DETECTOR = DetectorSpec()
 IMAGES = ImagePolicy()
 SCORE = ScoreSpec()
 
-# The scorer's crop. DESIGN.md: a dlib-style crop from eyes and mouth beat the whole image by
-# 0.02-0.03 PC. Training (python -m training) and the browser both use this rule.
+# The scorer's crop: centred between the eyes' centre and the mouth's centre, 3.2 times the
+# eyes-to-mouth distance a side (a crop from eyes and mouth beat the whole image by 0.02-0.03 PC).
+# Training (python -m training) and the browser both use this rule.
 SCORER_CROP = CropRule(anchor="landmarks", size=3.2, output=150)
 
 # The emotion model's crop: fer pads the detector's square box by 10 px a side (~10% of a face).

@@ -1,8 +1,15 @@
 // The crop rule (manifest: models.<name>.crop): the square patch a scorer or emotion model
-// sees, cut from the photo. Python counterpart: facepack/crop.py (the same numbers).
+// sees, cut from the photo, turned to level the eyes when the rule says rotate: 'eyes'.
+// Python counterpart: facepack/crop.py (the same grid and arithmetic).
 const tf = globalThis.tf;
 
-/** Centre x, centre y and side of the square `rule` cuts around `face`, in pixels. */
+/** Angle of the line from the left eye to the right eye (landmarks 0 and 1), radians. */
+export function eyeAngle(landmarks) {
+  const [[lx, ly], [rx, ry]] = landmarks;
+  return Math.atan2(ry - ly, rx - lx);
+}
+
+/** The square `rule` cuts around `face`: {cx, cy, side, angle} (facepack/crop.py crop_square). */
 export function cropSquare(face, rule) {
   let cx;
   let cy;
@@ -20,38 +27,38 @@ export function cropSquare(face, rule) {
     cy = (y1 + y2) / 2;
     side = rule.size * Math.max(x2 - x1, y2 - y1);
   } else {
-    throw new Error(`unknown crop anchor ${rule.anchor}`);
+    throw new Error(`crop.anchor ${rule.anchor} is not supported (landmarks or box)`);
   }
-  return [cx, cy, Math.max(side, 1)];
+  return { cx, cy, side: Math.max(side, 1), angle: rule.rotate === 'eyes' ? eyeAngle(face.landmarks) : 0 };
 }
 
-// One bilinear crop, as TensorFlow's crop_and_resize kernel computes it (boxes are float32,
-// coordinates y1 * (H - 1) + y * step; a sample outside the photo takes `fill`).
-function cropOne(rgb, height, width, box, size, fill, out, offset) {
-  const f = Math.fround;
-  const [y1, x1, y2, x2] = box.map(f);
-  const stepY = size > 1 ? ((y2 - y1) * (height - 1)) / (size - 1) : 0;
-  const stepX = size > 1 ? ((x2 - x1) * (width - 1)) / (size - 1) : 0;
-  for (let y = 0; y < size; y += 1) {
-    const inY = size > 1 ? y1 * (height - 1) + y * stepY : 0.5 * (y1 + y2) * (height - 1);
-    const rowAt = offset + y * size * 3;
-    if (inY < 0 || inY > height - 1) {
-      out.fill(fill, rowAt, rowAt + size * 3);
-      continue;
-    }
-    const top = Math.floor(inY);
-    const bottom = Math.ceil(inY);
-    const dy = inY - top;
-    for (let x = 0; x < size; x += 1) {
-      const inX = size > 1 ? x1 * (width - 1) + x * stepX : 0.5 * (x1 + x2) * (width - 1);
-      const at = rowAt + x * 3;
-      if (inX < 0 || inX > width - 1) {
+/**
+ * Bilinear samples of the RGB bytes on `square`'s size x size grid into `out` at `offset`
+ * (facepack/crop.py sample_square, the same float64 arithmetic): corner samples on the
+ * square's corners, x along the rotated axis, a sample outside the photo reads `fill`.
+ */
+export function sampleSquare(rgb, height, width, square, size, fill, out, offset) {
+  const step = square.side / (size - 1);
+  const cos = Math.cos(square.angle);
+  const sin = Math.sin(square.angle);
+  const half = (size - 1) / 2;
+  for (let v = 0; v < size; v += 1) {
+    const dv = (v - half) * step;
+    for (let u = 0; u < size; u += 1) {
+      const du = (u - half) * step;
+      const x = square.cx + cos * du - sin * dv;
+      const y = square.cy + sin * du + cos * dv;
+      const at = offset + (v * size + u) * 3;
+      if (!(x >= 0 && x <= width - 1 && y >= 0 && y <= height - 1)) {
         out.fill(fill, at, at + 3);
         continue;
       }
-      const left = Math.floor(inX);
-      const right = Math.ceil(inX);
-      const dx = inX - left;
+      const left = Math.floor(x);
+      const right = Math.ceil(x);
+      const top = Math.floor(y);
+      const bottom = Math.ceil(y);
+      const dx = x - left;
+      const dy = y - top;
       for (let c = 0; c < 3; c += 1) {
         const tl = rgb[(top * width + left) * 3 + c];
         const tr = rgb[(top * width + right) * 3 + c];
@@ -65,20 +72,27 @@ function cropOne(rgb, height, width, box, size, fill, out, offset) {
   }
 }
 
+/** Throw a clear error for a crop rule this code does not implement (manifest models.<name>.crop). */
+export function checkCropRule(rule, where = 'crop') {
+  if (rule.resize !== 'bilinear') throw new Error(`${where}.resize ${rule.resize} is not supported (bilinear only)`);
+  if (!['none', 'eyes'].includes(rule.rotate ?? 'none')) throw new Error(`${where}.rotate ${rule.rotate} is not supported (none or eyes)`);
+  if (!['landmarks', 'box'].includes(rule.anchor)) throw new Error(`${where}.anchor ${rule.anchor} is not supported (landmarks or box)`);
+}
+
 /**
- * (n, S, S, 3) float32 tensor of the crops of `faces` from the photo's RGB bytes: bilinear,
- * coordinates normalised by (H - 1) and (W - 1), outside pixels = rule.fill. Cut in JavaScript
- * so a 50-megapixel photo is never uploaded as a float tensor (Python: tf.image.crop_and_resize).
+ * (n, S, S, 3) float32 pixels of the crops of `faces` from the photo's RGB bytes, by `rule`.
+ * Cut in JavaScript so a 50-megapixel photo is never uploaded as a float tensor.
+ * @returns {Float32Array}
  */
-export function cropFaces({ rgb, width, height }, faces, rule) {
-  if (rule.resize !== 'bilinear') throw new Error(`crop resize ${rule.resize} is not supported (bilinear only)`);
+export function cropPixels({ rgb, width, height }, faces, rule) {
+  checkCropRule(rule);
   const size = rule.output;
   const out = new Float32Array(faces.length * size * size * 3);
-  faces.forEach((face, i) => {
-    const [cx, cy, side] = cropSquare(face, rule);
-    const half = side / 2;
-    const box = [(cy - half) / (height - 1), (cx - half) / (width - 1), (cy + half) / (height - 1), (cx + half) / (width - 1)];
-    cropOne(rgb, height, width, box, size, rule.fill, out, i * size * size * 3);
-  });
-  return tf.tensor4d(out, [faces.length, size, size, 3]);
+  faces.forEach((face, i) => sampleSquare(rgb, height, width, cropSquare(face, rule), size, rule.fill, out, i * size * size * 3));
+  return out;
+}
+
+/** The crops as a (n, S, S, 3) tensor. */
+export function cropFaces(pixels, faces, rule) {
+  return tf.tensor4d(cropPixels(pixels, faces, rule), [faces.length, rule.output, rule.output, 3]);
 }
