@@ -73,3 +73,11 @@ def mtcnn_weights(net: str) -> Path:
     if not path.is_file():
         raise MissingAssetError(f"{path} is missing: reinstall `mtcnn` (make setup).")
     return path
+
+
+def human_faceres_model() -> Path:
+    """Human's `faceres` (HSE FaceRes MobileNet-v1, VGGFace2) TF.js graph: model.json path."""
+    path = node_modules() / "@vladmandic" / "human-models" / "models" / "faceres.json"
+    if not path.is_file():
+        raise MissingAssetError(f"{path} is missing: run `npm ci` (or `make setup`).")
+    return path

@@ -10,10 +10,12 @@ Two caches under `cache_dir`, each keyed by what produced it, so a second run de
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,48 +72,68 @@ def write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
+def face_record(face: Face | None) -> dict | None:
+    return None if face is None else {
+        "box": face.box.tolist(), "landmarks": face.landmarks.tolist(), "confidence": face.confidence}
+
+
+def face_from_record(record: dict | None) -> Face | None:
+    return None if record is None else Face(
+        np.asarray(record["box"]), np.asarray(record["landmarks"]), record["confidence"])
+
+
+def detect_cached(path: Path, jobs: list[tuple[str, Callable[[], np.ndarray]]], desc: str = "detecting faces",
+                  batch: int = 16, progress: bool = True) -> dict[str, dict | None]:
+    """The main face of each job's photo, cached in the JSON file `path` under the job's key.
+
+    A job is (key, a function returning the RGB photo); only jobs whose key is not cached yet
+    load their photo and run the detector. Photos of one shape are detected in batches. The
+    cache is saved every SAVE_EVERY photos and on any error or Ctrl+C, so a rerun resumes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cached = json.loads(path.read_text()) if path.exists() else {}
+    todo = [(key, load) for key, load in jobs if key not in cached]
+    if not todo:
+        return cached
+    detector = Detector()
+    by_shape: dict[tuple, list[tuple[str, np.ndarray]]] = defaultdict(list)
+    bar = tqdm(total=len(todo), desc=desc, unit="img", disable=not progress)
+    done_since_save = 0
+
+    def flush(group: list[tuple[str, np.ndarray]]) -> None:
+        nonlocal done_since_save
+        for (key, _), faces in zip(group, detector.detect([im for _, im in group]), strict=True):
+            cached[key] = face_record(main_face(faces))
+        bar.update(len(group))
+        done_since_save += len(group)
+        if done_since_save >= SAVE_EVERY:
+            write_json(path, cached)
+            done_since_save = 0
+
+    try:
+        for key, load in todo:
+            image = load()
+            group = by_shape[image.shape]
+            group.append((key, image))
+            if len(group) == batch:
+                flush(group)
+                group.clear()
+        for group in by_shape.values():
+            if group:
+                flush(group)
+    finally:  # an error or Ctrl+C keeps every detection finished so far
+        bar.close()
+        write_json(path, cached)
+    return cached
+
+
 def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
                batch: int = 16, progress: bool = True) -> dict[str, Face | None]:
     """The main face of every sample's image (None where none was found), cached."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / f"detections-{detections_key()}.json"
-    cached = json.loads(path.read_text()) if path.exists() else {}
-    todo = [s for s in samples if s.name not in cached]
-    if todo:
-        detector = Detector()
-        by_shape: dict[tuple, list[tuple[str, np.ndarray]]] = defaultdict(list)
-        bar = tqdm(total=len(todo), desc="detecting faces", unit="img", disable=not progress)
-        done_since_save = 0
-
-        def flush(group: list[tuple[str, np.ndarray]]) -> None:
-            nonlocal done_since_save
-            for (name, _), faces in zip(group, detector.detect([im for _, im in group]), strict=True):
-                face = main_face(faces)
-                cached[name] = None if face is None else {
-                    "box": face.box.tolist(), "landmarks": face.landmarks.tolist(), "confidence": face.confidence}
-            bar.update(len(group))
-            done_since_save += len(group)
-            if done_since_save >= SAVE_EVERY:
-                write_json(path, cached)
-                done_since_save = 0
-
-        try:
-            for s in todo:
-                image = load_image(dataset.image_path(s))
-                group = by_shape[image.shape]
-                group.append((s.name, image))
-                if len(group) == batch:
-                    flush(group)
-                    group.clear()
-            for group in by_shape.values():
-                if group:
-                    flush(group)
-        finally:  # an error or Ctrl+C keeps every detection finished so far
-            bar.close()
-            write_json(path, cached)
-    return {s.name: None if cached[s.name] is None else Face(
-        np.asarray(cached[s.name]["box"]), np.asarray(cached[s.name]["landmarks"]), cached[s.name]["confidence"])
-        for s in samples}
+    jobs = [(s.name, functools.partial(load_image, dataset.image_path(s))) for s in samples]
+    cached = detect_cached(path, jobs, batch=batch, progress=progress)
+    return {s.name: face_from_record(cached[s.name]) for s in samples}
 
 
 def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule: spec.CropRule = spec.SCORER_CROP,

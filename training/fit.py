@@ -1,11 +1,18 @@
-"""Two-stage training of a scorer on one fold, and the run folder it writes.
+"""Two-stage training of one scorer branch on one fold, and the report of that fold.
+
+Data: every training photo gives its clean crop, the crop's mirror image and one crop per
+augmented view of the whole photo (training.augment: turned, shrunk, framed, recompressed,
+each detected again, then jittered and degraded). A tenth of the training split is held out,
+clean crops only, to stop each stage and to choose recipes; the test split is only reported.
 
 Stage 1 trains the head with the backbone frozen (Adam). Stage 2 fine-tunes from the
 backbone's `finetune_from` layer on (SGD with momentum). Frozen layers never change, so their
-outputs are computed once per stage (for each crop and its mirror image) and only the
-trainable tail runs in the epochs: the same model, minutes instead of hours on a CPU.
-A tenth of the training split is held out to stop each stage (best validation loss);
-the test split is used only for the final report.
+outputs are computed once per stage and only the trainable tail runs in the epochs.
+
+Loss: cross-entropy against a Gaussian label distribution around rating x 20 (sigma
+`label_sigma` points), plus `combo_weight` x |expected rating - rating| (ComboLoss), plus
+`rank_weight` x a pairwise ranking loss over the batch (a pair ordered wrongly by expected
+score costs softplus of the gap). The labels carry the rating in an extra column.
 """
 
 from __future__ import annotations
@@ -19,51 +26,104 @@ import keras
 import numpy as np
 
 from facepack import spec
+from facepack.models.scorer import BACKBONES, build_branch, head_name, scorer_crop
 from training import metrics
+from training.augment import CropPool
 from training.crops import CropSet
 from training.dataset import Fold, Sample
-from training.model import build_scorer
 
 
 @dataclass(frozen=True)
 class FitConfig:
-    backbone: str = "faceres"  # training.model.BACKBONES
+    backbone: str = "faceapi-resnet29"  # facepack.models.scorer.BACKBONES
+    input_size: int = 0  # crop side in pixels; 0: the backbone's own (else resized in the graph)
     protocol: str = "split60"  # split60 | cv5
-    seed: int = 0  # seeds numpy, keras and the validation hold-out
+    seed: int = 0  # seeds numpy, keras, the validation hold-out and the augmentation
     val_fraction: float = 0.1  # of the training split, held out to stop each stage
+    align: bool = True  # crops turned to level the eyes (facepack.spec.SCORER_CROP.rotate = "eyes")
+    views: int = 6  # augmented views of each training photo (0: clean crops and mirror images only)
     label_sigma: float = 3.0  # 0: one-hot labels (the seed); > 0: Gaussian label distribution, in points
-    flip: bool = True  # add the mirror image of every training crop
-    tta_flip: bool = False  # average each test crop with its mirror image (the browser does not)
+    combo_weight: float = 0.0  # weight of |expected rating - rating| beside the cross-entropy
+    rank_weight: float = 0.0  # weight of the pairwise ranking loss
+    tta_flip: bool = False  # evaluate as the mean over each crop and its mirror image
     stage1_epochs: int = 40  # head only, backbone frozen
     stage1_lr: float = 1e-2  # Adam
-    # Stage 2 fine-tunes from the backbone's finetune_from layer; 0 skips it. A backbone with
-    # nothing pretrained (facerank-cnn, resnet50 without weights) trains whole in this one stage,
-    # with Adam at stage1_lr.
+    # Stage 2 fine-tunes from `finetune_from` (empty: the backbone's default layer); 0 epochs
+    # skips it. A backbone with nothing pretrained trains whole in this one stage, with Adam.
     stage2_epochs: int = 20
     stage2_lr: float = 3e-4  # SGD (the seed's 1e-3 overfit after 3 epochs here; see MODEL_CARD.md)
+    finetune_from: str = ""
     momentum: float = 0.9
     batch_size: int = 32
     patience: int = 5  # epochs without a better validation loss before a stage stops
     backbone_weights: str | None = None  # resnet50 only: an ImageNet weights file
 
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"--backbone must be one of {', '.join(BACKBONES)}, not {self.backbone!r}")
+        if self.protocol not in ("split60", "cv5"):
+            raise ValueError(f"--protocol must be split60 or cv5, not {self.protocol!r}")
 
-def _mirror(x: np.ndarray) -> np.ndarray:
-    return x[:, :, ::-1]
+    def size(self) -> int:
+        return self.input_size or BACKBONES[self.backbone].input_size
+
+    def crop_rule(self) -> spec.CropRule:
+        rule = scorer_crop(self.size())
+        return rule if self.align else dataclasses.replace(rule, rotate="none")
+
+    def first_trainable(self) -> str | None:
+        return self.finetune_from or BACKBONES[self.backbone].finetune_from
 
 
-def arrays(samples: list[Sample], crops: CropSet) -> tuple[np.ndarray, np.ndarray, list[Sample]]:
-    """(float32 crops, ratings, the samples kept): samples with no face found are left out."""
-    index = crops.index()
-    kept = [s for s in samples if s.name in index]
-    x = np.stack([crops.crops[index[s.name]] for s in kept]).astype(np.float32)
-    return x, np.array([s.rating for s in kept]), kept
-
-
-def _split_val(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+def split_val(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """(train, validation): a seeded `fraction` of `samples` held out."""
     order = np.random.default_rng(seed).permutation(len(samples))
     n_val = max(1, int(round(len(samples) * fraction)))
     val = {int(i) for i in order[:n_val]}
     return [s for i, s in enumerate(samples) if i not in val], [s for i, s in enumerate(samples) if i in val]
+
+
+def clean_arrays(samples: list[Sample], crops: CropSet) -> tuple[np.ndarray, np.ndarray, list[Sample]]:
+    """(uint8 crops, ratings, the samples kept): samples with no face found are left out."""
+    index = crops.index()
+    kept = [s for s in samples if s.name in index]
+    x = np.stack([crops.crops[index[s.name]] for s in kept]) if kept else np.zeros((0, 1, 1, 3), np.uint8)
+    return x, np.array([s.rating for s in kept]), kept
+
+
+def pool_arrays(samples: list[Sample], pool: CropPool) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 crops, ratings) of every pool row that belongs to one of `samples`."""
+    ratings = {s.name: s.rating for s in samples}
+    rows = pool.rows_of(set(ratings))
+    return np.asarray(pool.crops[rows]), np.array([ratings[pool.names[i]] for i in rows])
+
+
+def targets(ratings: np.ndarray, sigma: float) -> np.ndarray:
+    """Label distribution (101 columns) and the rating (1 more column), float32."""
+    return np.concatenate([metrics.one_hot(ratings, sigma), np.asarray(ratings, np.float32)[:, None]], axis=1)
+
+
+def scorer_loss(combo_weight: float, rank_weight: float):
+    """Cross-entropy + combo_weight * |E[rating] - rating| + rank_weight * pairwise ranking."""
+    points = keras.ops.arange(spec.SCORE.num_classes, dtype="float32") / spec.SCORE.points_per_rating
+
+    def loss(y_true, y_pred):
+        dist, rating = y_true[:, :-1], y_true[:, -1]
+        total = keras.losses.categorical_crossentropy(dist, y_pred)
+        expected = keras.ops.sum(y_pred * points, axis=1)
+        if combo_weight:
+            total = total + combo_weight * keras.ops.abs(expected - rating)
+        if rank_weight:
+            # Every ordered pair (i above j by at least one rater step) that the model orders
+            # wrongly or by too little costs softplus(-(e_i - e_j) * 10).
+            above = keras.ops.cast(rating[:, None] - rating[None, :] > 1 / 60 + 1e-6, "float32")
+            gap = expected[:, None] - expected[None, :]
+            wrong = keras.ops.sum(above * keras.ops.softplus(-10.0 * gap))
+            pairs = wrong / keras.ops.maximum(keras.ops.sum(above), 1.0)
+            total = total + rank_weight * pairs
+        return total
+
+    return loss
 
 
 def _split_model(model: keras.Model, first_trainable: str | None):
@@ -74,62 +134,73 @@ def _split_model(model: keras.Model, first_trainable: str | None):
     return keras.Model(model.input, cut), keras.Model(cut, model.output)
 
 
-def _train_tail(tail, x_train, y_train, x_val, y_val, optimizer, epochs, config, log) -> dict:
-    tail.compile(optimizer=optimizer, loss="categorical_crossentropy")
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
-    printer = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: log(
-        f"    epoch {e + 1:3d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f}"))
-    history = tail.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=config.batch_size,
-                       shuffle=True, verbose=0, callbacks=[stop, printer])
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+def run_in_chunks(model: keras.Model, x: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """`model` on uint8 or float inputs, converted to float32 a chunk at a time (a pool of crops
+    would not fit in memory as float32)."""
+    parts = [model.predict(np.asarray(x[i:i + chunk], np.float32), batch_size=64, verbose=0)
+             for i in range(0, len(x), chunk)]
+    return np.concatenate(parts) if parts else np.zeros((0, *model.output_shape[1:]), np.float32)
 
 
-def predict(model: keras.Model, x: np.ndarray, flip: bool, batch_size: int = 64) -> np.ndarray:
+def predict(model: keras.Model, x: np.ndarray, flip: bool) -> np.ndarray:
     """Class probabilities; with `flip`, the mean over each crop and its mirror image."""
-    probs = model.predict(x, batch_size=batch_size, verbose=0)
+    probs = run_in_chunks(model, x)
     if flip:
-        probs = (probs + model.predict(_mirror(x), batch_size=batch_size, verbose=0)) / 2
+        probs = (probs + run_in_chunks(model, x[:, :, ::-1])) / 2
     return probs
 
 
-def fit_fold(fold: Fold, crops: CropSet, config: FitConfig, log=print) -> tuple[keras.Model, dict]:
-    """Train one scorer on `fold.train`, report on `fold.test`. Returns (model, fold report)."""
-    keras.utils.set_random_seed(config.seed)
-    scorer = build_scorer(config.backbone, config.seed,
-                          Path(config.backbone_weights) if config.backbone_weights else None)
-    model = scorer.model
-    train, val = _split_val(list(fold.train), config.val_fraction, config.seed)
-    x_tr, r_tr, _ = arrays(train, crops)
-    x_val, r_val, _ = arrays(val, crops)
-    x_te, r_te, test_kept = arrays(list(fold.test), crops)
-    if config.flip:
-        x_tr, r_tr = np.concatenate([x_tr, _mirror(x_tr)]), np.concatenate([r_tr, r_tr])
-    y_tr, y_val = metrics.one_hot(r_tr, config.label_sigma), metrics.one_hot(r_val, config.label_sigma)
-    times, history = {}, {}
-    log(f"{fold.name}: {len(train)} train (+{len(train) if config.flip else 0} mirrored), {len(val)} validation, "
-        f"{len(x_te)} test; backbone {config.backbone} ({scorer.note})")
+def _train_tail(tail, a_train, y_train, a_val, y_val, optimizer, epochs, config, log) -> dict:
+    tail.compile(optimizer=optimizer, loss=scorer_loss(config.combo_weight, config.rank_weight))
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+    printer = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: log(
+        f"    epoch {e + 1:3d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f}"))
+    history = tail.fit(a_train, y_train, validation_data=(a_val, y_val), epochs=epochs,
+                       batch_size=config.batch_size, shuffle=True, verbose=0, callbacks=[stop, printer])
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
+
+def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=print) -> tuple[keras.Model, dict]:
+    """Train one branch on `fold.train`, report on `fold.test`. Returns (model, fold report).
+
+    `clean` holds every photo's clean crop (validation and test use these); `pool` the
+    training rows (clean, mirror and view crops) of at least the fold's training photos.
+    """
+    keras.utils.set_random_seed(config.seed)
+    model, note = build_branch(config.backbone, config.size(), seed=config.seed,
+                               backbone_weights=Path(config.backbone_weights) if config.backbone_weights else None)
+    train, val = split_val(list(fold.train), config.val_fraction, config.seed)
+    x_tr, r_tr = pool_arrays(train, pool)
+    x_val, r_val, _ = clean_arrays(val, clean)
+    x_te, r_te, test_kept = clean_arrays(list(fold.test), clean)
+    y_tr, y_val = targets(r_tr, config.label_sigma), targets(r_val, config.label_sigma)
+    times, history = {}, {}
+    log(f"{fold.name}: {len(train)} train photos ({len(x_tr)} crops with mirror images and views), "
+        f"{len(val)} validation, {len(x_te)} test; backbone {config.backbone} ({note})")
+
+    first = config.first_trainable()
     stages = []
-    if config.stage1_epochs > 0 and scorer.finetune_from is not None:
-        stages.append(("stage1", "beauty_head", keras.optimizers.Adam(config.stage1_lr), config.stage1_epochs))
+    if config.stage1_epochs > 0 and first is not None:
+        stages.append(("stage1", head_name(config.backbone), keras.optimizers.Adam(config.stage1_lr),
+                       config.stage1_epochs))
     if config.stage2_epochs > 0:
-        first = scorer.finetune_from
         optimizer = (keras.optimizers.SGD(config.stage2_lr, momentum=config.momentum) if first is not None
                      else keras.optimizers.Adam(config.stage1_lr))  # from scratch: Adam
         stages.append(("stage2", first, optimizer, config.stage2_epochs))
-    for name, first, optimizer, epochs in stages:
+    for name, cut_at, optimizer, epochs in stages:
         start = time.perf_counter()
-        trunk, tail = _split_model(model, first)
-        log(f"  {name}: training {'the whole model' if trunk is None else 'from ' + first} "
+        trunk, tail = _split_model(model, cut_at)
+        log(f"  {name}: training {'the whole model' if trunk is None else 'from ' + cut_at} "
             f"({tail.count_params():,} parameters), {type(optimizer).__name__} lr {float(optimizer.learning_rate):g}")
-        a_tr = x_tr if trunk is None else trunk.predict(x_tr, batch_size=64, verbose=0)
-        a_val = x_val if trunk is None else trunk.predict(x_val, batch_size=64, verbose=0)
+        a_tr = np.asarray(x_tr, np.float32) if trunk is None else run_in_chunks(trunk, x_tr)
+        a_val = np.asarray(x_val, np.float32) if trunk is None else run_in_chunks(trunk, x_val)
         history[name] = _train_tail(tail, a_tr, y_tr, a_val, y_val, optimizer, epochs, config, log)
+        del a_tr, a_val
         times[name] = round(time.perf_counter() - start, 1)
 
     # Validation figures: what recipes are chosen by (the test split never is).
-    val_metrics = metrics.evaluate_probs(predict(model, x_val, config.tta_flip), r_val, ["all"] * len(r_val))
-    validation = {d: m["overall"] for d, m in val_metrics.items()}
+    val_probs = predict(model, x_val, config.tta_flip)
+    validation = {d: m["overall"] for d, m in metrics.evaluate_probs(val_probs, r_val, ["all"] * len(r_val)).items()}
     o = validation["expected"]
     log(f"  validation (expected): PC {o['pc']:.4f}  MAE {o['mae']:.4f}  RMSE {o['rmse']:.4f}")
     start = time.perf_counter()
@@ -137,11 +208,13 @@ def fit_fold(fold: Fold, crops: CropSet, config: FitConfig, log=print) -> tuple[
     times["test"] = round(time.perf_counter() - start, 1)
     decoded = metrics.decode(probs)
     report = {
-        "fold": fold.name, "n_train": len(train), "n_val": len(val), "n_test": int(len(x_te)),
-        "no_face": sorted(set(s.name for s in fold.train + fold.test) & set(crops.no_face)),
+        "fold": fold.name, "n_train": len(train), "n_train_crops": int(len(x_tr)), "n_val": len(val),
+        "n_test": int(len(x_te)),
+        "no_face": sorted(set(s.name for s in fold.train + fold.test) & set(clean.no_face)),
         "validation": validation,
+        "validation_predictions": [round(float(e), 5) for e in metrics.decode(val_probs)["expected"]],
         "metrics": metrics.evaluate_probs(probs, r_te, [s.subgroup for s in test_kept]), "history": history,
-        "seconds": times, "backbone_note": scorer.note,
+        "seconds": times, "backbone_note": note,
         "predictions": [{"name": s.name, "true": float(r), "expected": round(float(e), 4), "argmax": float(a)}
                         for s, r, e, a in zip(test_kept, r_te, decoded["expected"], decoded["argmax"], strict=True)],
     }
@@ -157,7 +230,3 @@ def summarise(fold_reports: list[dict]) -> dict:
             values = [r["metrics"][decoding]["overall"][key] for r in fold_reports]
             out[decoding][key] = {"mean": float(np.mean(values)), "std": float(np.std(values))}
     return out
-
-
-def input_rule(size: int) -> spec.CropRule:
-    return dataclasses.replace(spec.SCORER_CROP, output=size)

@@ -51,3 +51,23 @@ def histograms(pred: np.ndarray, true: np.ndarray, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def robustness(conditions: dict, path: Path, title: str) -> None:
+    """Mean and 95th-percentile score shift per photo change, with Pearson beside each bar."""
+    names = list(conditions)
+    mean = [conditions[n]["shift_mean"] for n in names]
+    p95 = [conditions[n]["shift_p95"] for n in names]
+    y = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(names) + 1.4))
+    ax.barh(y + 0.2, p95, height=0.4, color="#f4a582", label="95th percentile")
+    ax.barh(y - 0.2, mean, height=0.4, color="#2166ac", label="mean")
+    for i, n in enumerate(names):
+        ax.text(max(p95[i], mean[i]) + 0.2, y[i], f"PC {conditions[n]['pc']:.3f}", va="center", fontsize=8)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set(xlabel="score shift from the unchanged photo (points, 0-100)", title=title)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

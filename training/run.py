@@ -1,9 +1,10 @@
-"""Run folders: `run_fit` (train + report + plots), `evaluate_model`, `ship_run` (the embedded default).
+"""Run folders: `run_fit` (train + report + plots), `evaluate_model`, `ship_runs` (the embedded default).
 
 A run folder (runs/<name>/):
-    config.json        the exact FitConfig, crop rule, detector settings, data path, versions
-    report.json        per fold: metrics for both decodings, overall and per subgroup; history;
-                       stage times; test predictions. cv5: mean and std over folds
+    config.json        the exact FitConfig, crop rule, augmentation, detector settings, data path, versions
+    report.json        per fold: metrics for both decodings, overall and per subgroup; validation
+                       figures and predictions; history; stage times; test predictions.
+                       cv5: mean and std over folds
     scorer.keras       the model (split60); scorer-cv5-K.keras per fold for cv5
     scatter.png, loss.png, histogram.png   (of the first fold)
 It is written as runs/<name>.partial and renamed when complete: an interrupted run leaves no
@@ -13,6 +14,7 @@ folder that looks finished, and never a half-written model.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import shutil
 import time
@@ -23,14 +25,23 @@ import keras
 import numpy as np
 
 from facepack import spec
-from facepack.models import DEFAULT_SCORER_DIR, DEFAULT_WEIGHTS, build_default_scorer
+from facepack.models.keras_files import read_keras_model
+from facepack.models.scorer import (
+    DEFAULT_SCORER_DIR,
+    ScorerArchitecture,
+    build_default_scorer,
+    build_scorer,
+    check_scorer_shapes,
+    head_name,
+    scorer_crop,
+    set_stored_weights,
+)
 from training import metrics, plots
+from training.augment import VIEW_SEED, augmented_pool
 from training.crops import crop_all, write_json
 from training.dataset import ScutFbp5500
-from training.fit import FitConfig, arrays, fit_fold, input_rule, predict, summarise
-from training.model import BACKBONES, build_scorer
-
-INPUT_SIZES = {"faceres": 150, "resnet50": 224, "facerank-cnn": 128}
+from training.fit import FitConfig, clean_arrays, fit_fold, predict, split_val, summarise
+from training.transforms import CropJitter, ViewConfig
 
 
 def _versions() -> dict:
@@ -39,28 +50,31 @@ def _versions() -> dict:
 
 def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) -> tuple[Path, dict]:
     config = FitConfig(**overrides)
-    if config.backbone not in BACKBONES:
-        raise ValueError(f"--backbone must be one of {', '.join(BACKBONES)}, not {config.backbone!r}")
     run_dir = Path(run_dir)
     if run_dir.exists():
         raise ValueError(f"run folder {run_dir} already exists; pick another --name")
     dataset = ScutFbp5500(data)
     folds = dataset.folds(config.protocol)
-    rule = input_rule(INPUT_SIZES[config.backbone])
-    crops = crop_all(dataset, dataset.all_samples(), cache, rule)
-    if crops.no_face:
-        log(f"no face found in {len(crops.no_face)} images (left out, listed in report.json): "
-            f"{', '.join(crops.no_face[:10])}")
+    rule = config.crop_rule()
+    clean = crop_all(dataset, dataset.all_samples(), cache, rule)
+    if clean.no_face:
+        log(f"no face found in {len(clean.no_face)} images (left out, listed in report.json): "
+            f"{', '.join(clean.no_face[:10])}")
+    training_photos = list({s.name: s for fold in folds for s in fold.train}.values())
+    views, jitter = ViewConfig(), CropJitter()
+    pool = augmented_pool(dataset, training_photos, cache, rule, config.views, views, jitter, VIEW_SEED)
     partial = run_dir.with_name(run_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     write_json(partial / "config.json", {
         "fit": dataclasses.asdict(config), "crop": spec.as_dict(rule), "detector": spec.as_dict(spec.DETECTOR),
+        "augmentation": {"views": dataclasses.asdict(views), "crop_jitter": dataclasses.asdict(jitter),
+                         "view_seed": VIEW_SEED},
         "data": str(Path(data).resolve()), "versions": _versions()})
     start = time.perf_counter()
     fold_reports = []
     for fold in folds:
-        model, report = fit_fold(fold, crops, config, log)
+        model, report = fit_fold(fold, clean, pool, config, log)
         fold_reports.append(report)
         model_path = partial / ("scorer.keras" if config.protocol == "split60" else f"scorer-{fold.name}.keras")
         model.save(model_path)
@@ -74,7 +88,7 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) 
             plots.losses(report["history"], partial / "loss.png")
             plots.histograms(pred, true, partial / "histogram.png")
     report = {"protocol": config.protocol, "backbone": config.backbone, "folds": fold_reports,
-              "no_face": crops.no_face, "seconds_total": round(time.perf_counter() - start, 1)}
+              "no_face": clean.no_face, "seconds_total": round(time.perf_counter() - start, 1)}
     if len(fold_reports) > 1:
         report["summary"] = summarise(fold_reports)
     write_json(partial / "report.json", report)
@@ -82,60 +96,132 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) 
     return run_dir, report
 
 
-def _test_arrays(data: Path, cache: Path, size: int):
+def test_arrays(data: Path, cache: Path, rule: spec.CropRule):
+    """(uint8 crops, ratings, samples) of the official 60/40 test split, cut by `rule`."""
     dataset = ScutFbp5500(data)
     (fold,) = dataset.folds("split60")
-    crops = crop_all(dataset, dataset.all_samples(), cache, input_rule(size), progress=False)
-    return arrays(list(fold.test), crops)
+    crops = crop_all(dataset, dataset.all_samples(), cache, rule, progress=False)
+    return clean_arrays(list(fold.test), crops)
 
 
-def evaluate_model(model_arg: str | keras.Model, data: Path, cache: Path, flip: bool = False) -> dict:
-    """Metrics of a scorer (a .keras path, 'default', or a model) on the official 60/40 test split."""
-    from facepack.models import check_scorer_shapes, read_keras_model
-
+def load_scorer_model(model_arg: str | Path | keras.Model) -> keras.Model:
+    """A .keras path, 'default' (the embedded scorer), or a model as it is."""
     if isinstance(model_arg, keras.Model):
-        model = model_arg
-    else:
-        model = build_default_scorer() if model_arg == "default" else read_keras_model(Path(model_arg), "scorer")
+        return model_arg
+    return build_default_scorer() if str(model_arg) == "default" else read_keras_model(Path(model_arg), "scorer")
+
+
+def evaluate_model(model_arg: str | Path | keras.Model, data: Path, cache: Path, flip: bool = False) -> dict:
+    """Metrics of a scorer on the official 60/40 test split, fed the shipped crop rule
+    (facepack.spec.SCORER_CROP at the scorer's input size), as the browser feeds it."""
+    model = load_scorer_model(model_arg)
     size = check_scorer_shapes(model, str(model_arg) if not isinstance(model_arg, keras.Model) else "model")
-    x, ratings, kept = _test_arrays(data, cache, size)
+    x, ratings, kept = test_arrays(data, cache, scorer_crop(size))
     probs = predict(model, x, flip)
     return {"metrics": metrics.evaluate_probs(probs, ratings, [s.subgroup for s in kept]), "n": len(kept)}
 
 
-def ship_run(run_dir: Path, data: Path, cache: Path, dest: Path = DEFAULT_SCORER_DIR) -> dict:
-    """Store a faceres split60 run's trained layers (float16) as the embedded default scorer.
-
-    Writes `dest`/weights.npz and `dest`/card.json; the card's `test_metrics` are measured on the
-    model rebuilt from the stored float16 weights, i.e. on what ships.
-    """
-    run_dir = Path(run_dir)
+def _read_run(run_dir: Path) -> tuple[dict, dict]:
     config = json.loads((run_dir / "config.json").read_text())
     report = json.loads((run_dir / "report.json").read_text())
-    if config["fit"]["backbone"] != "faceres" or config["fit"]["protocol"] != "split60":
-        raise ValueError(f"{run_dir}: only a faceres split60 run can be shipped (its backbone comes from npm)")
-    if config["fit"]["tta_flip"]:
-        raise ValueError(f"{run_dir}: was evaluated with tta_flip, which the browser does not do")
-    trained = keras.models.load_model(run_dir / "scorer.keras", compile=False)
-    first = build_scorer("faceres").finetune_from
-    names = [layer.name for layer in trained.layers]
-    tail = [layer for layer in trained.layers[names.index(first):] if layer.weights]
-    arrays_out = {f"{layer.name}/{i}": w.astype(np.float16)
-                  for layer in tail for i, w in enumerate(layer.get_weights())}
+    fit = config["fit"]
+    if fit["protocol"] != "split60":
+        raise ValueError(f"{run_dir}: only a split60 run can be shipped (a cv5 run has five models)")
+    if fit["backbone"] not in ("faceapi-resnet29", "human-faceres"):
+        raise ValueError(f"{run_dir}: backbone {fit['backbone']} has no weights from a package; it cannot be shipped")
+    if config["crop"]["rotate"] != spec.SCORER_CROP.rotate or config["crop"]["size"] != spec.SCORER_CROP.size:
+        raise ValueError(f"{run_dir}: was trained on crops unlike facepack.spec.SCORER_CROP (the browser's)")
+    if fit["tta_flip"]:
+        raise ValueError(f"{run_dir}: was evaluated with tta_flip; ship with --mirror instead")
+    return config, report
+
+
+def ensemble_shares(val_predictions: list[np.ndarray], ratings: np.ndarray, step: float = 0.05) -> tuple[float, ...]:
+    """Branch shares (summing to 1, on a `step` grid) with the best validation Pearson."""
+    if len(val_predictions) == 1:
+        return (1.0,)
+    grid = np.round(np.arange(0, 1 + step / 2, step), 6)
+    best, best_pc = None, -2.0
+    for shares in itertools.product(grid, repeat=len(val_predictions) - 1):
+        last = 1 - sum(shares)
+        if last < -1e-9:
+            continue
+        weights = (*shares, round(last, 6))
+        pc = float(np.corrcoef(sum(w * p for w, p in zip(weights, val_predictions, strict=True)), ratings)[0, 1])
+        if pc > best_pc:
+            best, best_pc = weights, pc
+    return tuple(float(w) for w in best)
+
+
+def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True,
+              dest: Path = DEFAULT_SCORER_DIR, log=print) -> dict:
+    """Make one or more split60 runs (one per branch) the embedded default scorer.
+
+    The branches' shares are chosen on the validation hold-out (every run must share it: same
+    seed and fraction). Writes `dest`/weights.npz (the trained layers, float16) and
+    `dest`/card.json (architecture, recipe, validation and test figures). The card's test
+    figures are measured on the model rebuilt from the stored float16 weights: what ships.
+    """
+    runs = [(Path(r), *_read_run(Path(r))) for r in run_dirs]
+    backbones = [c["fit"]["backbone"] for _, c, _ in runs]
+    if len(set(backbones)) != len(backbones):
+        raise ValueError(f"each branch needs its own backbone; got {backbones}")
+    sizes = {c["crop"]["output"] for _, c, _ in runs}
+    holdouts = {(c["fit"]["seed"], c["fit"]["val_fraction"]) for _, c, _ in runs}
+    if len(sizes) != 1 or len(holdouts) != 1:
+        raise ValueError("runs of one scorer need the same crop size and validation hold-out (seed, val_fraction)")
+    (size,), ((seed, fraction),) = sizes, holdouts
+
+    dataset = ScutFbp5500(data)
+    (fold,) = dataset.folds("split60")
+    _, val = split_val(list(fold.train), fraction, seed)
+    clean = crop_all(dataset, dataset.all_samples(), cache, scorer_crop(size), progress=False)
+    x_val, r_val, _ = clean_arrays(val, clean)
+    trained = [keras.models.load_model(run_dir / "scorer.keras", compile=False) for run_dir, _, _ in runs]
+    val_probs = [predict(m, x_val, mirror) for m in trained]
+    shares = ensemble_shares([metrics.decode(p)["expected"] for p in val_probs], r_val)
+    architecture = ScorerArchitecture(tuple(backbones), shares, mirror, size)
+    log(f"architecture: {architecture}")
+
+    stored = {}
+    layer_names = []
+    for (_, config, _), model in zip(runs, trained, strict=True):
+        first = config["fit"]["finetune_from"] or None
+        names = [layer.name for layer in model.layers]
+        from_layer = first or _default_first(config["fit"]["backbone"])
+        for layer in model.layers[names.index(from_layer):]:
+            if layer.weights:
+                layer_names.append(layer.name)
+                stored.update({f"{layer.name}/{i}": w.astype(np.float16) for i, w in enumerate(layer.get_weights())})
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    weights = dest / DEFAULT_WEIGHTS.name
     tmp = dest / "weights.tmp.npz"
-    np.savez_compressed(tmp, **arrays_out)
-    tmp.replace(weights)
-    shipped = evaluate_model(build_default_scorer(weights), data, cache)  # float16-restored, as it ships
-    fold = report["folds"][0]
+    np.savez_compressed(tmp, **stored)
+    card_tmp = dest / "card.tmp.json"
+    shipped = build_scorer(architecture)
+    set_stored_weights(shipped, {k: v.astype(np.float32) for k, v in stored.items()})
+    val_shipped = metrics.evaluate_probs(predict(shipped, x_val, False), r_val, ["all"] * len(r_val))
+    test = evaluate_model(shipped, data, cache)
     card = {
-        "run": run_dir.name, "fit": config["fit"], "crop": config["crop"], "versions": config["versions"],
-        "layers": [layer.name for layer in tail], "float16_values": int(sum(a.size for a in arrays_out.values())),
-        "run_test_metrics": fold["metrics"], "test_metrics": shipped["metrics"],
-        "n_train": fold["n_train"], "n_val": fold["n_val"], "n_test": shipped["n"],
-        "seconds": fold["seconds"], "no_face": report["no_face"],
+        "runs": [r.name for r, _, _ in runs], "architecture": architecture.as_dict(),
+        "fit": {c["fit"]["backbone"]: c["fit"] for _, c, _ in runs}, "crop": runs[0][1]["crop"],
+        "augmentation": runs[0][1]["augmentation"], "versions": runs[0][1]["versions"],
+        "layers": layer_names, "float16_values": int(sum(a.size for a in stored.values())),
+        "validation": {d: m["overall"] for d, m in val_shipped.items()},
+        "branch_validation": {b: r["folds"][0]["validation"] for b, (_, _, r) in zip(backbones, runs, strict=True)},
+        "test_metrics": test["metrics"],
+        "n_train": runs[0][2]["folds"][0]["n_train"], "n_val": len(r_val), "n_test": test["n"],
+        "seconds": {b: r["folds"][0]["seconds"] for b, (_, _, r) in zip(backbones, runs, strict=True)},
+        "no_face": runs[0][2]["no_face"],
     }
-    write_json(dest / "card.json", card)
+    write_json(card_tmp, card)
+    tmp.replace(dest / "weights.npz")
+    card_tmp.replace(dest / "card.json")
     return card
+
+
+def _default_first(backbone: str) -> str:
+    from facepack.models.scorer import BACKBONES
+
+    return BACKBONES[backbone].finetune_from or head_name(backbone)
+

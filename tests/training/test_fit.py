@@ -9,13 +9,14 @@ import sys
 import keras
 import pytest
 
+from facepack import spec
 from training import crops as crops_module
 from training.dataset import ScutFbp5500
 from training.fit import FitConfig
 from training.run import evaluate_model, run_fit
 
 pytestmark = pytest.mark.slow
-FAST = {"stage1_epochs": 6, "stage2_epochs": 3, "patience": 10, "batch_size": 8, "val_fraction": 0.2}
+FAST = {"stage1_epochs": 6, "stage2_epochs": 3, "patience": 10, "batch_size": 8, "val_fraction": 0.2, "views": 2}
 
 
 def test_crops_are_cached_and_faceless_images_reported(tiny_scut, tmp_path, monkeypatch):
@@ -70,9 +71,12 @@ def test_run_folder_holds_model_config_report_and_plots(tiny_run):
     assert not run_dir.with_name(run_dir.name + ".partial").exists()
     config = json.loads((run_dir / "config.json").read_text())
     assert config["fit"] == {**FitConfig().__dict__, **FAST}
-    assert config["crop"]["anchor"] == "landmarks" and config["detector"]["min_face_size"] == 20
+    assert config["crop"]["anchor"] == "landmarks" and config["crop"]["rotate"] == spec.SCORER_CROP.rotate
+    assert config["detector"]["min_face_size"] == 20 and config["augmentation"]["views"]["max_roll"] == 40
     fold = json.loads((run_dir / "report.json").read_text())["folds"][0]
     assert fold["no_face"] == ["CM99.jpg"] and fold["n_test"] == 9  # CM99 is in the test split
+    # 12 training photos: clean + mirror each, and up to 2 views each where the detector found the face
+    assert fold["n_train"] == 12 and 24 < fold["n_train_crops"] <= 48
     for decoding in ("expected", "argmax"):
         assert set(fold["metrics"][decoding]) == {"overall", "AF", "AM", "CF", "CM"}
         assert set(fold["metrics"][decoding]["overall"]) == {"pc", "mae", "rmse", "n"}
@@ -99,24 +103,47 @@ def test_saved_scorer_exports_as_a_bundle_scorer(tiny_run, tmp_path):
     assert report.passed
 
 
-def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tiny_scut, tmp_path):
+@pytest.mark.parametrize("mirror", [False, True])
+def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tiny_scut, tmp_path, mirror):
     import numpy as np
 
     from facepack.models import build_default_scorer
-    from training.run import ship_run
+    from training.run import ship_runs
 
     run_dir, report, cache = tiny_run
-    card = ship_run(run_dir, tiny_scut, cache, dest=tmp_path)
+    card = ship_runs([run_dir], tiny_scut, cache, mirror=mirror, dest=tmp_path, log=lambda _: None)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "weights.npz"]
-    assert card["layers"][0] == "conv256_down.conv1" and card["layers"][-1] == "beauty_head"
+    assert card["layers"][0] == "conv256_down.conv1" and card["layers"][-1] == "head.faceapi-resnet29"
+    assert card["architecture"] == {"branches": ["faceapi-resnet29"], "weights": [1.0], "mirror": mirror,
+                                    "input_size": 150}
     with np.load(tmp_path / "weights.npz") as stored:
         assert {stored[k].dtype for k in stored.files} == {np.dtype("float16")}
-    shipped = build_default_scorer(tmp_path / "weights.npz")
+    shipped = build_default_scorer(tmp_path / "weights.npz", tmp_path / "card.json")
     trained = keras.models.load_model(run_dir / "scorer.keras")
     x = np.random.default_rng(0).uniform(0, 255, (2, 150, 150, 3)).astype("float32")
-    np.testing.assert_allclose(shipped.predict(x, verbose=0), trained.predict(x, verbose=0), atol=2e-3)
-    reported = report["folds"][0]["metrics"]["expected"]["overall"]
-    assert card["test_metrics"]["expected"]["overall"]["mae"] == pytest.approx(reported["mae"], abs=0.01)
+    want = trained.predict(x, verbose=0)
+    if mirror:
+        want = (want + trained.predict(x[:, :, ::-1], verbose=0)) / 2
+    np.testing.assert_allclose(shipped.predict(x, verbose=0), want, atol=2e-3)
+    if not mirror:
+        reported = report["folds"][0]["metrics"]["expected"]["overall"]
+        assert card["test_metrics"]["expected"]["overall"]["mae"] == pytest.approx(reported["mae"], abs=0.01)
+
+
+def test_ship_refuses_runs_it_cannot_rebuild(tiny_run, tiny_scut, tmp_path):
+    from training.run import ship_runs
+
+    run_dir, _, cache = tiny_run
+    with pytest.raises(ValueError, match="its own backbone"):
+        ship_runs([run_dir, run_dir], tiny_scut, cache, dest=tmp_path)
+    config = json.loads((run_dir / "config.json").read_text())
+    unaligned = tmp_path / "unaligned"
+    unaligned.mkdir()
+    (unaligned / "report.json").write_text((run_dir / "report.json").read_text())
+    (unaligned / "config.json").write_text(json.dumps({**config, "crop": {**config["crop"], "rotate": "none"}}))
+    with pytest.raises(ValueError, match="crops unlike facepack.spec.SCORER_CROP"):
+        ship_runs([unaligned], tiny_scut, cache, dest=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_existing_run_folder_is_never_overwritten(tiny_run, tiny_scut):

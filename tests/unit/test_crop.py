@@ -43,7 +43,8 @@ def test_a_turned_photo_gives_the_same_levelled_crop():
     centre = np.array([150.0, 150.0])
 
     def pattern(x, y):  # smooth, not symmetric under rotation
-        return np.stack([127 + 100 * np.sin(x / 9.0), 127 + 100 * np.cos(y / 13.0), 127 + 60 * np.sin((x + y) / 17)], -1)
+        return np.stack([127 + 100 * np.sin(x / 9.0), 127 + 100 * np.cos(y / 13.0),
+                         127 + 60 * np.sin((x + y) / 17)], -1)
 
     a = math.radians(25)
     # The turned photo at (x, y) shows the upright pattern at R(-a) (p - c) + c.

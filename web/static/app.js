@@ -164,19 +164,35 @@ async function startWebcam() {
 }
 
 // ----------------------------------------------------------------------------- model card
+function scorerDescription(scorer) {
+  const { provenance } = scorer;
+  const arch = provenance.architecture;
+  if (!arch) return provenance.source;
+  const branches = arch.branches.map((b, i) => `${provenance.backbones[b]}${arch.branches.length > 1 ? ` (share ${arch.weights[i]})` : ''}`);
+  const crop = scorer.crop.rotate === 'eyes' ? 'face crop turned to level the eyes' : 'axis-aligned face crop';
+  return `${provenance.source}: ${branches.join(' + ')}; ${crop}${arch.mirror ? ', scored with its mirror image' : ''}; `
+    + `${provenance.trained_layers}`;
+}
+
 function showCard(manifest) {
   const scorer = manifest.models.scorer;
   const report = scorer.provenance.training_report;
   const card = $('card');
   const facts = [
     ['beauty score', `0-100: the expected value of a 101-way softmax, ${scorer.score.label_rule}`],
-    ['scorer', `${scorer.provenance.source}; ${scorer.provenance.backbone || ''} ${scorer.provenance.head || ''}`.trim()],
+    ['scorer', scorerDescription(scorer)],
   ];
   if (report) {
     const m = report.test_metrics.expected;
     facts.push(['trained on', `${report.data}; ${report.n_train} training photos`]);
     facts.push(['test results', `Pearson ${m.pc.toFixed(3)}, MAE ${m.mae.toFixed(3)}, RMSE ${m.rmse.toFixed(3)} (ratings 1-5, ${m.n} test photos)`]);
     facts.push(['by group (Pearson)', Object.entries(report.per_subgroup_pc).map(([g, v]) => `${g} ${v.toFixed(3)}`).join(', ')]);
+    if (report.cv5) facts.push(['5-fold cross-validation', `Pearson ${report.cv5.pc.mean.toFixed(3)} ± ${report.cv5.pc.std.toFixed(3)}`]);
+    if (report.robustness) {
+      facts.push(['the same test photos, changed', Object.entries(report.robustness.conditions)
+        .map(([name, c]) => `${name}: Pearson ${c.pc.toFixed(3)}, score moves ${c.shift_mean.toFixed(1)} points on average (95% within ${c.shift_p95.toFixed(1)})`)
+        .join('; ')]);
+    }
   }
   facts.push(['what it is not', 'A measure of a person\'s worth. It mimics the average rating of 60 raters of one dataset, '
     + 'of frontal, well-lit faces of Asian and Caucasian adults; for research and demonstration only.']);

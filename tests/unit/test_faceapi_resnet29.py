@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facepack import assets, faceres
+from facepack import assets
+from facepack.models import faceapi_resnet29 as faceres
 
 NODE_SCRIPT = Path(__file__).parents[1] / "node" / "faceapi_descriptor.cjs"
 
@@ -19,7 +20,7 @@ def test_weights_read_in_full_with_expected_shapes():
     assert w["fc"].shape == (256, 128)
     # Every value but the scale layers' (folded into the convs) becomes a Keras parameter.
     unfolded = sum(v.size for k, v in w.items() if "/scale/" not in k)
-    assert unfolded == faceres.build_faceres(with_descriptor=True, weights=w).count_params() == 5_607_488
+    assert unfolded == faceres.build_faceapi_resnet29(with_descriptor=True, weights=w).count_params() == 5_607_488
 
 
 def test_truncated_weights_file_is_refused(tmp_path):
@@ -45,7 +46,7 @@ def test_descriptor_matches_face_api_js(tmp_path):
                    check=True, capture_output=True, env={"NODE_PATH": str(assets.node_modules()),
                                                          "PATH": str(Path(shutil.which("node")).parent)})
     theirs = np.fromfile(tmp_path / "y.f32", "<f4").reshape(3, 128)
-    ours = faceres.build_faceres(with_descriptor=True).predict(x, verbose=0)
+    ours = faceres.build_faceapi_resnet29(with_descriptor=True).predict(x, verbose=0)
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5)
     # and the descriptors are not trivially alike: the two faces differ
     assert np.linalg.norm(theirs[0] - theirs[1]) > 0.1

@@ -1,5 +1,7 @@
 """The face-recognition ResNet of face-api.js (dlib's ResNet-29 design), rebuilt in Keras.
 
+A scorer backbone (facepack.models.scorer, `faceapi-resnet29`).
+
 It is the pretrained backbone this environment has (no ImageNet weights can be fetched here);
 the weights come from `@vladmandic/face-api`'s `face_recognition_model.bin`, installed by npm.
 
@@ -115,19 +117,19 @@ def _stem_weights(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return kernel / PIXEL_DIVISOR, bias - shift
 
 
-def _conv(x, filters: int, kernel: int, stride: int, padding: str, relu: bool, name: str):
-    x = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, name=name)(x)
+def _conv(x, filters: int, kernel: int, stride: int, padding: str, relu: bool, name: str, weights):
+    conv = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, name=name)
+    x = conv(x)
+    conv.set_weights(list(weights))
     return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
-def _block(x, name: str, kind: str, filters: int):
-    if kind == "residual":
-        out = _conv(x, filters, 3, 1, "same", True, f"{name}.conv1")
-        out = _conv(out, filters, 3, 1, "same", False, f"{name}.conv2")
-        shortcut = x
-    else:
-        out = _conv(x, filters, 3, 2, "valid", True, f"{name}.conv1")
-        out = _conv(out, filters, 3, 1, "same", False, f"{name}.conv2")
+def _block(x, name: str, kind: str, filters: int, w: dict[str, np.ndarray]):
+    stride, padding = (1, "same") if kind == "residual" else (2, "valid")
+    out = _conv(x, filters, 3, stride, padding, True, f"{name}.conv1", _folded_conv(w, f"{name}/conv1"))
+    out = _conv(out, filters, 3, 1, "same", False, f"{name}.conv2", _folded_conv(w, f"{name}/conv2"))
+    shortcut = x
+    if kind == "down":
         shortcut = keras.layers.AveragePooling2D(2, 2, "valid", name=f"{name}.pool")(x)
         if out.shape[1] < shortcut.shape[1]:
             pad = shortcut.shape[1] - out.shape[1]
@@ -138,8 +140,23 @@ def _block(x, name: str, kind: str, filters: int):
     return keras.layers.ReLU(name=f"{name}.relu")(out)
 
 
-def build_faceres(with_descriptor: bool = False, weights: dict[str, np.ndarray] | None = None):
-    """The backbone with face-api's pretrained weights.
+def faceapi_resnet29_features(x, weights: dict[str, np.ndarray] | None = None):
+    """The backbone's layers applied to the Keras tensor `x` ((batch, 150, 150, 3) RGB in
+    [0, 255]), with face-api's weights (`read_faceapi_weights`; from node_modules when None).
+
+    Returns:
+        The (batch, 256) pooled features tensor.
+    """
+    w = weights if weights is not None else read_faceapi_weights(*assets.faceapi_recognition_weights())
+    x = _conv(x, 32, 7, 2, "valid", True, "conv32_down", _stem_weights(w))
+    x = keras.layers.MaxPooling2D(3, 2, "valid", name="stem_pool")(x)
+    for name, kind in BLOCKS:
+        x = _block(x, name, kind, int(name[4:].split("_")[0]), w)
+    return keras.layers.GlobalAveragePooling2D(name="features")(x)
+
+
+def build_faceapi_resnet29(with_descriptor: bool = False, weights: dict[str, np.ndarray] | None = None):
+    """The backbone with face-api's pretrained weights, as a model of its own.
 
     Args:
         with_descriptor: also apply face-api's `fc` and return its 128-d face descriptor
@@ -152,19 +169,9 @@ def build_faceres(with_descriptor: bool = False, weights: dict[str, np.ndarray] 
     """
     w = weights if weights is not None else read_faceapi_weights(*assets.faceapi_recognition_weights())
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="face")
-    x = _conv(inputs, 32, 7, 2, "valid", True, "conv32_down")
-    x = keras.layers.MaxPooling2D(3, 2, "valid", name="stem_pool")(x)
-    for name, kind in BLOCKS:
-        x = _block(x, name, kind, filters=int(name[4:].split("_")[0]))
-    x = keras.layers.GlobalAveragePooling2D(name="features")(x)
+    x = faceapi_resnet29_features(inputs, w)
     if with_descriptor:
-        x = keras.layers.Dense(128, use_bias=False, name="fc")(x)
-    model = keras.Model(inputs, x, name="faceres")
-
-    model.get_layer("conv32_down").set_weights(list(_stem_weights(w)))
-    for name, _ in BLOCKS:
-        for conv in ("conv1", "conv2"):
-            model.get_layer(f"{name}.{conv}").set_weights(list(_folded_conv(w, f"{name}/{conv}")))
-    if with_descriptor:
-        model.get_layer("fc").set_weights([w["fc"]])
-    return model
+        fc = keras.layers.Dense(128, use_bias=False, name="fc")
+        x = fc(x)
+        fc.set_weights([w["fc"]])
+    return keras.Model(inputs, x, name="faceapi_resnet29")

