@@ -12,9 +12,10 @@ STAMPS   := .venv/.stamps
 ## run: install, export the bundle from the embedded default models, then serve the page
 run: setup export serve
 
-## test: install (Python, npm, Chromium) and run the whole test suite
+## test: install (Python, npm, Chromium), lint Python and JavaScript, and run the whole test suite
 test: setup $(STAMPS)/chromium
-	$(VENV)/bin/ruff check facepack converter web training tests bench
+	$(VENV)/bin/ruff check facepack converter web training tests bench js
+	npm run --silent lint
 	$(PY) -m pytest
 
 setup: $(STAMPS)/python $(STAMPS)/npm
@@ -29,7 +30,8 @@ verify: setup
 	$(PY) -m converter verify $(BUNDLE)
 
 lint: setup
-	$(VENV)/bin/ruff check facepack converter web training tests bench
+	$(VENV)/bin/ruff check facepack converter web training tests bench js
+	npm run --silent lint
 
 $(STAMPS)/python: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,6 +1,6 @@
 """Op counts and WASM support of a converted ResNet-50 scorer, with and without BatchNorm folding.
 
-DESIGN.md found a Keras 3 ResNet graph converting with BatchNorm unfolded and failing on WASM.
+An early design note said a Keras 3 ResNet graph converted with BatchNorm unfolded and failed on WASM.
 This converts the same scorer four ways (fold on/off x rank-1 bias fix on/off), counts the
 graph's compute ops, and runs each on tfjs cpu and wasm in Node against Keras.
 

@@ -45,7 +45,7 @@ VARIANTS = {  # name -> page query, and whether it is fast enough here for every
 }
 
 ANALYZE_JS = """async ({b64, runs}) => {
-  const { decodeImage } = await import('/static/image.js');
+  const { decodeImage } = await import('facepack');
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const out = [];
   for (let i = 0; i < runs; i += 1) {
@@ -62,7 +62,7 @@ ANALYZE_JS = """async ({b64, runs}) => {
 
 COLD_START_JS = """async () => {
   const ready = performance.now();
-  const { decodeImage } = await import('/static/image.js');
+  const { decodeImage } = await import('facepack');
   const t0 = performance.now();
   const blob = await (await fetch('/samples/sample1.jpg')).blob();
   const bitmap = await decodeImage(blob);
@@ -73,6 +73,7 @@ COLD_START_JS = """async () => {
 }"""
 
 BATCH1_JS = """async ({runs}) => {
+  const tf = await import('@tensorflow/tfjs');
   const size = window.facepack.manifest.models.scorer.input.shape[1];
   const crop = tf.randomUniform([1, size, size, 3], 0, 255, 'float32', 1);
   const times = [];
@@ -86,7 +87,8 @@ BATCH1_JS = """async ({runs}) => {
 }"""
 
 MEMORY_JS = """async ({b64, repeats}) => {
-  const { decodeImage } = await import('/static/image.js');
+  const { decodeImage } = await import('facepack');
+  const tf = await import('@tensorflow/tfjs');
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const bitmap = await decodeImage(new Blob([bytes]));
   const info = await tf.profile(() => window.facepack.analyze(bitmap));

@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported here so `--help` answers at once, without loading TensorFlow.
     from converter.export import ExportError, export_bundle
-    from converter.manifest import BundleError
     from converter.verify import verify_bundle
     from facepack.assets import MissingAssetError
+    from facepack.bundle import BundleError
     from facepack.models import ModelError
 
     try:

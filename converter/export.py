@@ -24,9 +24,9 @@ import numpy as np
 
 from converter import checks, graph
 from converter.fold import fold_batchnorm
-from converter.manifest import MANIFEST, write_manifest
 from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
 from facepack import __version__, spec
+from facepack.bundle import MANIFEST, write_manifest
 from facepack.models import BundleModel, ModelError, load_emotion, load_mtcnn_net, load_scorer
 
 # What `--only` can name, and the bundle folders each part makes.
@@ -185,7 +185,7 @@ def export_bundle(
                        "reference": "the original Keras model, float32, before folding"},
         }
         if "detector" in parts:
-            manifest["detector"] = {**spec.as_dict(spec.DETECTOR), "stages": list(PARTS["detector"])}
+            manifest["detector"] = spec.as_dict(spec.DETECTOR)
         manifest["images"] = spec.as_dict(spec.IMAGES)
         write_manifest(tmp, manifest)
         step(f"verifying in Node on {', '.join(backends)}")

@@ -1,6 +1,6 @@
 """Keras model -> SavedModel -> TF.js graph model (one folder: model.json + weight shards).
 
-tfjs-layers cannot read Keras 3 topologies (DESIGN.md), so every model goes through a
+tfjs-layers cannot read Keras 3 topologies (docs/architecture.md), so every model goes through a
 SavedModel with a `serving_default` signature and the graph-model converter. Output names
 are NOT taken from `use_structured_outputs_names`: TF.js 4.22 zips its sorted
 `structuredOutputKeys` with outputs in signature order, which swaps ONet's `landmarks` and

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from converter import checks
-from converter.manifest import BundleError, check_files, read_manifest
 from facepack import assets
+from facepack.bundle import BundleError, check_files, read_manifest
 from facepack.spec import expected_points
 
 BACKENDS = ("cpu", "wasm")

@@ -32,12 +32,27 @@ def _mtcnn_kwargs() -> dict:
     }
 
 
+# What the `mtcnn` package (1.0.0) does whatever it is told: DetectorSpec fields that describe
+# it must say the same, or Python and the browser would run different detectors.
+PACKAGE_FIXED = {"nms_pnet_method": "union", "nms_rnet_method": "union", "nms_onet_method": "min",
+                 "pnet_stride": 2, "pnet_window_start": 1, "pnet_window_end": 12}
+
+
+def check_package_settings(detector: spec.DetectorSpec = spec.DETECTOR) -> None:
+    """Raise ValueError for a DetectorSpec value the `mtcnn` package cannot follow."""
+    for field, fixed in PACKAGE_FIXED.items():
+        if getattr(detector, field) != fixed:
+            raise ValueError(f"DetectorSpec.{field} is {getattr(detector, field)!r}, but the mtcnn package "
+                             f"(Python's detector) always uses {fixed!r}")
+
+
 class Detector:
     """The `mtcnn` package's MTCNN, run with the project's detector settings."""
 
     def __init__(self) -> None:
         from mtcnn import MTCNN
 
+        check_package_settings()
         self._mtcnn = MTCNN()
 
     def detect(self, images: list[np.ndarray]) -> list[list[Face]]:
@@ -65,7 +80,7 @@ class Detector:
 
 def detection_size(height: int, width: int) -> tuple[int, int]:
     """(h, w) of the copy a photo is detected on: longer side spec.DETECTOR.max_side, the other
-    side rounded half up (web/static/facepack.js computes the same)."""
+    side rounded half up (js/src/facepack.js computes the same)."""
     side = spec.DETECTOR.max_side
     if max(height, width) <= side:
         return height, width

@@ -1,6 +1,6 @@
 """Reading a photo into RGB pixels, the way the browser page reads it.
 
-The policy (web/static/image.js applies the same one):
+The policy (the JS package applies the same one: js/src/image.js in the browser, js/src/node/photo.js in Node):
 - EXIF orientation is applied (browsers show phone photos upright; so do we);
 - embedded colour profiles are ignored: pixels are taken as stored (the page decodes with
   `colorSpaceConversion: 'none'`);

@@ -1,12 +1,17 @@
 """The facts Python and the browser must agree on, written once.
 
-Everything here is written into `manifest.json` by `converter.manifest`; the JavaScript reads
-it from there and never re-types a constant. Changing a value here changes both sides.
+Everything here is written into `manifest.json` by `converter.export` (schema: facepack.bundle);
+the JavaScript package (js/) reads it from there and never re-types a constant. Every field is
+read by both sides: where a side implements only one value of a field (the `mtcnn` package's
+NMS methods, say), that side refuses any other value with a message naming the field, so a
+value here never silently means two things.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+NMS_METHODS = ("union", "min")  # IoU; intersection over the smaller box
 
 
 @dataclass(frozen=True)
@@ -19,13 +24,22 @@ class DetectorSpec:
     threshold_pnet: float = 0.6  # face probability a PNet window needs to become a proposal
     threshold_rnet: float = 0.7
     threshold_onet: float = 0.8
-    nms_pnet_per_scale: float = 0.5  # IoU, "union" method, within one pyramid level
-    nms_pnet_across_scales: float = 0.7  # IoU, "union", over all levels' survivors
+    nms_pnet_per_scale: float = 0.5  # overlap threshold within one pyramid level
+    nms_pnet_across_scales: float = 0.7  # over all levels' survivors
     nms_rnet: float = 0.7
-    nms_onet: float = 0.7  # ONet's NMS uses the "min" method in the mtcnn package
+    nms_onet: float = 0.7
+    nms_pnet_method: str = "union"  # how overlap is measured at each stage (NMS_METHODS)
+    nms_rnet_method: str = "union"
+    nms_onet_method: str = "min"
+    # PNet's output cell (x, y) of a pyramid level stands for the window
+    # [stride * x + window_start, stride * x + window_end] (the same in y), so its box regression
+    # is in units of window_end - window_start = 11 pixels (mtcnn generate_bounding_box).
+    pnet_stride: int = 2
+    pnet_window_start: int = 1
+    pnet_window_end: int = 12
     pixel_offset: float = 127.5  # every net sees (pixel - pixel_offset) / pixel_divisor
     pixel_divisor: float = 128.0
-    pyramid_resize: str = "area"  # tf.image.resize(method=AREA); TF.js has no such op
+    pyramid_resize: str = "area"  # tf.image.resize(method=AREA); TF.js has none, js/src/pyramid.js builds it
     patch_resize: str = "bilinear"  # tf.image.crop_and_resize for RNet / ONet patches
     rnet_size: int = 24
     onet_size: int = 48
@@ -34,6 +48,14 @@ class DetectorSpec:
     # scorer and emotion crops are still cut from the full photo. Bounds time and memory on
     # phone photos and panoramas; the mtcnn package alone would build a 5000 px pyramid level.
     max_side: int = 2560
+
+    def __post_init__(self) -> None:
+        for stage in ("pnet", "rnet", "onet"):
+            method = getattr(self, f"nms_{stage}_method")
+            if method not in NMS_METHODS:
+                raise ValueError(f"DetectorSpec.nms_{stage}_method must be one of {NMS_METHODS}, not {method!r}")
+        if self.pyramid_resize != "area" or self.patch_resize != "bilinear":
+            raise ValueError("DetectorSpec: only pyramid_resize='area' and patch_resize='bilinear' are implemented")
 
 
 @dataclass(frozen=True)
@@ -70,21 +92,31 @@ class CropRule:
 
 @dataclass(frozen=True)
 class ScoreSpec:
-    """How a beauty rating (1..5) maps to the scorer's 101 classes and back."""
+    """How a beauty rating (1..5) maps to the scorer's 101 classes and back.
+
+    Both sides report two decodings of the probabilities: `expected` = sum_k p_k * k points and
+    `argmax` = the most probable k.
+    """
 
     num_classes: int = 101  # class k means k points, 0..100
     points_per_rating: float = 20.0  # class = int(rating * 20 + 0.5); rating = points / 20
-    decodings: tuple[str, ...] = ("expected", "argmax")  # expected = sum_k p_k * k
 
 
 @dataclass(frozen=True)
 class ImagePolicy:
-    """How a photo becomes pixels, the same in Python (facepack.images) and the browser (image.js)."""
+    """How a photo becomes pixels, the same in Python (facepack.images), in the browser and in
+    Node (js/src/image.js, js/src/node/photo.js). Each text field names the one rule implemented."""
 
     max_pixels: int = 100_000_000  # larger photos are refused with a message saying so
     orientation: str = "exif"  # EXIF orientation applied, as browsers show photos
     color_profile: str = "ignored"  # pixels as stored; embedded ICC profiles are not applied
     channels: str = "RGB"  # grey, palette, CMYK to RGB; 16-bit: high byte; alpha: over white
+
+    def __post_init__(self) -> None:
+        implemented = {"orientation": "exif", "color_profile": "ignored", "channels": "RGB"}
+        for field, value in implemented.items():
+            if getattr(self, field) != value:
+                raise ValueError(f"ImagePolicy.{field} {getattr(self, field)!r} is not implemented (only {value!r})")
 
 
 DETECTOR = DetectorSpec()
@@ -114,7 +146,7 @@ def rating_to_class(rating: float) -> int:
 
 def expected_points(probs):
     """(n, num_classes) probabilities -> (n,) expected score in points: sum_k p_k * k.
-    (web/static/facepack.js computes the same per face.)"""
+    (js/src/facepack.js computes the same per face.)"""
     import numpy as np
 
     probs = np.asarray(probs, np.float64)

@@ -56,3 +56,21 @@ def tiny_scorer(input_size: int = 32, classes: int = 101, activation: str = "sof
         layer.moving_mean.assign(keras.random.uniform((n,), -0.2, 0.2, seed=1))
         layer.moving_variance.assign(keras.random.uniform((n,), 0.5, 2.0, seed=2))
     return model
+
+
+@pytest.fixture(scope="session")
+def parity_reference():
+    """Python's answer for every parity fixture photo (tests/browser/photos.py): the faces as
+    dicts, the decoded shape, and the scorer crops it cut. The browser and Node are held to it."""
+    from facepack.images import load_image
+    from facepack.pipeline import ReferencePipeline
+    from tests.browser.photos import all_photos
+
+    pipeline = ReferencePipeline()
+    answers = {}
+    for name, data in all_photos():
+        image = load_image(data, name)
+        results = pipeline.analyze(image)
+        crops = pipeline.scorer_crops(image, [r.face for r in results])
+        answers[name] = {"shape": image.shape, "faces": [r.as_dict() for r in results], "crops": crops}
+    return answers

@@ -47,10 +47,20 @@ def _key(*parts) -> str:
 CACHE_FORMAT = 2  # 2: landmarks stored as (5, 2) x, y pairs, parsed by facepack.detect
 
 
+# The detector settings that change what the Python detector finds. The others (NMS methods,
+# PNet's cell geometry) describe the `mtcnn` package's fixed behaviour, which DetectorSpec
+# refuses to change, so they are left out of the cache key.
+DETECTION_SETTINGS = ("min_face_size", "min_size", "scale_factor", "threshold_pnet", "threshold_rnet",
+                      "threshold_onet", "nms_pnet_per_scale", "nms_pnet_across_scales", "nms_rnet", "nms_onet",
+                      "pixel_offset", "pixel_divisor", "pyramid_resize", "patch_resize", "rnet_size", "onet_size",
+                      "max_side")
+
+
 def detections_key() -> str:
     from importlib.metadata import version
 
-    return _key(spec.as_dict(spec.DETECTOR), version("mtcnn"), CACHE_FORMAT)
+    settings = spec.as_dict(spec.DETECTOR)
+    return _key({k: settings[k] for k in DETECTION_SETTINGS}, version("mtcnn"), CACHE_FORMAT)
 
 
 def load_image(path: Path) -> np.ndarray:

@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from converter.manifest import BundleError
     from facepack.assets import MissingAssetError
+    from facepack.bundle import BundleError
     from web.app import create_app
 
     try:

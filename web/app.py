@@ -1,41 +1,67 @@
-"""The Flask app: serves the page, one bundle, and the TF.js files vendored from node_modules.
+"""The Flask app: serves the page, one bundle, the facepack JS package and the TF.js files
+vendored from node_modules.
 
 It serves nothing else: bundle paths must be listed in the bundle's manifest, vendor files
-must be named in VENDOR, static files come from web/static only, and /samples/ holds only
-face-api's six demo photos. Every response carries
-headers that keep the page on its own origin (CSP) and let WASM use threads (COOP/COEP).
+must be named in VENDOR, page files come from web/static only, package modules from js/src
+only (not its Node-only folder), and /samples/ holds only face-api's six demo photos. Every
+response carries headers that keep the page on its own origin (CSP) and let WASM use threads
+(COOP/COEP).
+
+The pages are native ES modules with no bundler: an import map (IMPORT_MAP, written into each
+page where it says <!-- importmap -->) tells the browser where `facepack` and TF.js live. The
+CSP admits that one inline script by its sha256.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import mimetypes
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_file
 
-from converter.manifest import MANIFEST, read_manifest
 from facepack import assets
+from facepack.bundle import MANIFEST, read_manifest
 
 STATIC = Path(__file__).with_name("static")
+PACKAGE = Path(__file__).resolve().parents[1] / "js" / "src"  # the facepack JS package's browser modules
+PAGES = {"/": "index.html", "/selftest": "selftest.html"}
 
-# URL name under /vendor/ -> file inside node_modules. TF.js ships UMD builds that define the
-# global `tf`; the wasm backend fetches its .wasm binaries from the same folder.
+# URL name under /vendor/ -> file inside node_modules: the ES module builds of TF.js and its
+# wasm backend, and the wasm binaries the backend fetches from the same folder.
 VENDOR = {
-    "tf.min.js": "@tensorflow/tfjs/dist/tf.es2017.min.js",  # es2017 build: no eval (the es5 one trips the CSP)
-    "tf-backend-wasm.min.js": "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js",
+    "tf.fesm.min.js": "@tensorflow/tfjs/dist/tf.fesm.min.js",
+    "tf-backend-wasm.fesm.min.js": "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.min.js",
     "tfjs-backend-wasm.wasm": "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
     "tfjs-backend-wasm-simd.wasm": "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
     "tfjs-backend-wasm-threaded-simd.wasm":
         "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
 }
 
+# Bare module names -> URLs. The wasm backend's ES build imports @tensorflow/tfjs-core (the
+# same engine as tfjs's flat build) and Node's fs, path, os, perf_hooks and worker_threads,
+# which its package.json maps to nothing in browsers ("browser": {"fs": false, ...}); here they
+# map to an empty module.
+IMPORT_MAP = {"imports": {
+    "facepack": "/js/index.js",
+    "@tensorflow/tfjs": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-core": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-backend-wasm": "/vendor/tf-backend-wasm.fesm.min.js",
+    **{name: "/static/node_builtin.js" for name in ("fs", "path", "os", "perf_hooks", "worker_threads")},
+}}
+IMPORT_MAP_SCRIPT = json.dumps(IMPORT_MAP, indent=1)
+_IMPORT_MAP_HASH = base64.b64encode(hashlib.sha256(IMPORT_MAP_SCRIPT.encode()).digest()).decode()
+
 SECURITY_HEADERS = {
-    # Only this origin; WASM compilation allowed. The threaded WASM backend starts workers from
-    # blob: URLs that importScripts() other blob: URLs (only same-origin code can mint them).
+    # Only this origin; WASM compilation allowed; the import map by its hash. The threaded WASM
+    # backend starts workers from blob: URLs that importScripts() other blob: URLs (only
+    # same-origin code can mint them).
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; "
-        "img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; style-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob: 'sha256-{_IMPORT_MAP_HASH}'; "
+        "worker-src 'self' blob:; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
+        "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -48,6 +74,12 @@ SECURITY_HEADERS = {
 MIME = {".wasm": "application/wasm", ".js": "text/javascript", ".mjs": "text/javascript",
         ".json": "application/json", ".bin": "application/octet-stream",
         ".u8": "application/octet-stream", ".f32": "application/octet-stream"}
+
+
+def render_page(name: str) -> str:
+    """A page from web/static with the import map written in."""
+    html = (STATIC / name).read_text()
+    return html.replace("<!-- importmap -->", f'<script type="importmap">{IMPORT_MAP_SCRIPT}</script>')
 
 
 def _mime(path: Path) -> str:
@@ -63,7 +95,10 @@ def create_app(bundle_dir: Path) -> Flask:
     node_modules = assets.node_modules()
     # face-api's demo group photos (MIT, shipped in its npm package): the page's sample buttons.
     samples = {p.name: p for p in assets.sample_photos()}
-    static_files = {p.name for p in STATIC.iterdir() if p.is_file() and not p.name.startswith(".")}
+    static_files = {p.name for p in STATIC.iterdir() if p.is_file() and not p.name.startswith(".")
+                    and p.name not in PAGES.values()}
+    package_files = {p.name for p in PACKAGE.glob("*.js")}
+    pages = {route: render_page(name) for route, name in PAGES.items()}
 
     app = Flask(__name__, static_folder=None)
     app.config["BUNDLE_DIR"] = bundle_dir
@@ -73,13 +108,19 @@ def create_app(bundle_dir: Path) -> Flask:
         response.headers["Cache-Control"] = cache
         return response
 
-    @app.get("/")
-    def index() -> Response:
-        return send(STATIC / "index.html", "no-cache")
+    def page(route: str) -> Response:
+        response = Response(pages[route], mimetype="text/html")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
-    @app.get("/selftest")
-    def selftest() -> Response:
-        return send(STATIC / "selftest.html", "no-cache")
+    app.add_url_rule("/", "index", lambda: page("/"))
+    app.add_url_rule("/selftest", "selftest", lambda: page("/selftest"))
+
+    @app.get("/js/<name>")
+    def package_module(name: str) -> Response:
+        if name not in package_files:
+            abort(404)
+        return send(PACKAGE / name, "no-cache")
 
     @app.get("/samples/<name>")
     def sample(name: str) -> Response:

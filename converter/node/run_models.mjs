@@ -17,8 +17,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-// Shared with the browser, so both runtimes build a model from its files the same way.
-import { graphArtifacts } from '../../web/static/graph_artifacts.mjs';
+// The facepack JS package (js/) builds a model from its files the same way in the browser.
+import { graphArtifacts } from 'facepack';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');

@@ -1,6 +1,6 @@
 """The same small face photo in every format and mode a user may drop, as (name, bytes).
 
-facepack/images.py and web/static/image.js must turn each into the same RGB bytes.
+facepack/images.py and js/src/image.js must turn each into the same RGB bytes.
 """
 
 from __future__ import annotations

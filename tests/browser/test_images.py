@@ -1,5 +1,5 @@
 """Photos of every format and mode read identically in the page and in Python; bad files get a
-clear message and leave the page working (facepack/images.py, web/static/image.js)."""
+clear message and leave the page working (facepack/images.py, js/src/image.js)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.browser.formats import all_formats, bad_inputs
 pytestmark = pytest.mark.slow
 
 READ_JS = """async ({b64, name}) => {
-  const { decodeImage, rgbPixels } = await import('/static/image.js');
+  const { decodeImage, rgbPixels } = await import('facepack');
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   try {
     const px = rgbPixels(await decodeImage(new Blob([bytes]), name), window.facepack.manifest.images);

@@ -58,7 +58,8 @@ def test_tensor_count_is_flat_over_20_analyses(watched_page, server):
     open_page(watched_page, server)
     data = base64.b64encode(dict(generated())["one-face-small.png"]).decode()
     counts = watched_page.page.evaluate("""async (b64) => {
-      const { decodeImage } = await import('/static/image.js');
+      const { decodeImage } = await import('facepack');
+      const tf = await import('@tensorflow/tfjs');
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const bitmap = await decodeImage(new Blob([bytes]));
       const counts = [];

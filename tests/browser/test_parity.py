@@ -19,25 +19,20 @@ import base64
 import numpy as np
 import pytest
 
-from facepack.images import load_image
-from facepack.pipeline import ReferencePipeline
 from tests.browser.conftest import PageWatch
 from tests.browser.photos import all_photos
+from tests.parity import compare_faces
 
 pytestmark = pytest.mark.slow
 
 BACKENDS = ["webgl", "wasm", "cpu"]
 PHOTOS = all_photos()
 
-MIN_IOU = 0.95
-LANDMARK_FRACTION = 0.02  # of the box width
-CONFIDENCE = 0.02
 CROP_PROBS = {"webgl": 1e-3, "wasm": 1e-4, "cpu": 1e-4}
 CROP_POINTS = 0.05
-E2E_POINTS = 0.5
 
 ANALYZE_JS = """async ({b64, name}) => {
-  const { decodeImage } = await import('/static/image.js');
+  const { decodeImage } = await import('facepack');
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const bitmap = await decodeImage(new Blob([bytes]), name);
   const faces = await window.facepack.analyze(bitmap);
@@ -45,23 +40,11 @@ ANALYZE_JS = """async ({b64, name}) => {
 }"""
 
 SCORE_CROPS_JS = """async ({b64, shape}) => {
+  const tf = await import('@tensorflow/tfjs');
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const crops = tf.tensor4d(new Float32Array(bytes.buffer), shape);
   try { return await window.facepack.scoreCrops(crops); } finally { crops.dispose(); }
 }"""
-
-
-@pytest.fixture(scope="session")
-def reference():
-    """Python's answer for every fixture: faces as dicts, and the scorer crops it cut."""
-    pipeline = ReferencePipeline()
-    answers = {}
-    for name, data in PHOTOS:
-        image = load_image(data, name)
-        results = pipeline.analyze(image)
-        crops = pipeline.scorer_crops(image, [r.face for r in results])
-        answers[name] = {"shape": image.shape, "faces": [r.as_dict() for r in results], "crops": crops}
-    return answers
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -80,71 +63,28 @@ def analysis_page(request, browser, server):
     context.close()
 
 
-def iou(a, b) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
-def match(py_faces, js_faces) -> list[tuple[int, int, float]]:
-    """Pair each Python face with its best-overlapping browser face: (py index, js index, IoU)."""
-    pairs, free = [], set(range(len(js_faces)))
-    for i, pf in enumerate(py_faces):
-        if not free:
-            break
-        j = max(free, key=lambda k: iou(pf["box"], js_faces[k]["box"]))
-        pairs.append((i, j, iou(pf["box"], js_faces[j]["box"])))
-        free.discard(j)
-    return pairs
-
-
 def b64(array: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(array, np.float32).tobytes()).decode()
 
 
 @pytest.mark.parametrize("name", [n for n, _ in PHOTOS])
-def test_browser_matches_python(analysis_page, reference, parity_report, name):
+def test_browser_matches_python(analysis_page, parity_reference, parity_report, name):
     watch, backend = analysis_page
     data = dict(PHOTOS)[name]
-    ref = reference[name]
+    ref = parity_reference[name]
     got = watch.page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name})
     where = f"{name} on {backend}"
     assert (got["height"], got["width"]) == ref["shape"][:2], f"{where}: decoded size differs from Python's"
 
-    # Detection.
-    py_faces, js_faces = ref["faces"], got["faces"]
-    problems = []
-    if len(js_faces) != len(py_faces):
-        problems.append(f"{len(js_faces)} faces in the browser, {len(py_faces)} in Python")
-    row = parity_report.row(backend, name, faces=len(py_faces), stage_ms=got["timings"])
-    for i, j, overlap in match(py_faces, js_faces):
-        pf, jf = py_faces[i], js_faces[j]
-        width = pf["box"][2] - pf["box"][0]
-        landmark = float(np.abs(np.subtract(pf["landmarks"], jf["landmarks"])).max()) / width
-        confidence = abs(pf["confidence"] - jf["confidence"])
-        points = abs(pf["score"]["expected"] - jf["score"]["expected"])
-        same_emotion = pf["emotion"]["label"] == jf["emotion"]["label"]
-        row.worst(min_iou=overlap, landmark_fraction=landmark, confidence=confidence, e2e_points=points,
-                  emotion_mismatches=0 if same_emotion else 1)
-        face = f"face {i} (box {np.round(pf['box'], 1).tolist()})"
-        if overlap < MIN_IOU:
-            problems.append(f"{face}: IoU {overlap:.4f} < {MIN_IOU}")
-        if landmark > LANDMARK_FRACTION:
-            problems.append(f"{face}: landmarks off by {landmark:.4f} of the box width > {LANDMARK_FRACTION}")
-        if confidence > CONFIDENCE:
-            problems.append(f"{face}: confidence {jf['confidence']:.4f} vs {pf['confidence']:.4f}")
-        if points > E2E_POINTS:
-            problems.append(f"{face}: score {jf['score']['expected']:.2f} vs {pf['score']['expected']:.2f} points")
-        if not same_emotion:
-            problems.append(f"{face}: emotion {jf['emotion']['label']} vs {pf['emotion']['label']} "
-                            f"(Python probs {np.round(pf['emotion']['probs'], 3).tolist()})")
+    # Detection and the whole analysis.
+    problems, worst = compare_faces(ref["faces"], got["faces"])
+    row = parity_report.row(backend, name, stage_ms=got["timings"], **worst)
 
     # The scorer alone, on Python's own crops.
     crops = ref["crops"]
     if len(crops):
         probs = np.asarray(watch.page.evaluate(SCORE_CROPS_JS, {"b64": b64(crops), "shape": list(crops.shape)}))
-        want = np.asarray([f["score"]["probs"] for f in py_faces])
+        want = np.asarray([f["score"]["probs"] for f in ref["faces"]])
         diff = float(np.abs(probs - want).max())
         k = np.arange(want.shape[1])
         shift = float(np.abs(probs @ k - want @ k).max())

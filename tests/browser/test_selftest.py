@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from converter.manifest import read_manifest
+from facepack.bundle import read_manifest
 from tests.browser.conftest import PageWatch, serve
 
 pytestmark = pytest.mark.slow

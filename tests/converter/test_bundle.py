@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from converter import checks
-from converter.manifest import BundleError, read_manifest, validate
 from converter.verify import verify_bundle
 from facepack import spec
+from facepack.bundle import BundleError, read_manifest, validate
 from facepack.models import default_scorer_is_trained
+from facepack.models.scorer import default_card
 
 pytestmark = pytest.mark.slow
 MODELS = ("pnet", "rnet", "onet", "scorer", "emotion")
@@ -49,7 +50,7 @@ def test_manifest_carries_what_the_browser_needs(default_bundle):
     m = read_manifest(bundle)
     assert m["schema"] == "facepack-bundle" and m["version"] == 1
     assert set(m["models"]) == set(MODELS)
-    assert m["detector"] == {**spec.as_dict(spec.DETECTOR), "stages": ["pnet", "rnet", "onet"]}
+    assert m["detector"] == spec.as_dict(spec.DETECTOR)
     for model in m["models"].values():
         assert (bundle / model["path"]).is_file()
         assert list(model["output_nodes"]) == model["outputs"]
@@ -58,16 +59,20 @@ def test_manifest_carries_what_the_browser_needs(default_bundle):
     assert m["models"]["pnet"]["input"]["shape"] == [None, None, None, 3]
     assert m["models"]["onet"]["outputs"] == ["regression", "landmarks", "probability"]
     scorer = m["models"]["scorer"]
-    assert scorer["input"]["shape"] == [None, 150, 150, 3]
+    card = default_card()
+    size = card["architecture"]["input_size"] if card else 150
+    assert scorer["input"]["shape"] == [None, size, size, 3]
     if default_scorer_is_trained():
         assert scorer["trained"] is True and scorer["warning"] is None
         report = scorer["provenance"]["training_report"]
         assert set(report["per_subgroup_pc"]) == {"AF", "AM", "CF", "CM"} and report["n_test"] > 2000
     else:
         assert scorer["trained"] is False and "UNTRAINED" in scorer["warning"]
-    assert scorer["score"]["num_classes"] == 101 and scorer["crop"]["output"] == 150
-    assert scorer["crop"] == {**spec.as_dict(spec.SCORER_CROP), "output": 150}
-    assert scorer["provenance"]["backbone"].startswith("face-api.js")
+    assert scorer["score"]["num_classes"] == 101
+    assert scorer["crop"] == {**spec.as_dict(spec.SCORER_CROP), "output": size}
+    branches = scorer["provenance"]["architecture"]["branches"]
+    assert list(scorer["provenance"]["backbones"]) == branches and "faceapi-resnet29" in branches
+    assert scorer["provenance"]["backbones"]["faceapi-resnet29"].startswith("face-api.js")
     emotion = m["models"]["emotion"]
     assert emotion["labels"] == list(spec.EMOTION_LABELS)
     assert emotion["crop"] == spec.as_dict(spec.EMOTION_CROP)

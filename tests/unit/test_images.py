@@ -1,4 +1,4 @@
-"""facepack.images (the photo-reading policy shared with web/static/image.js) and the detection size cap."""
+"""facepack.images (the photo-reading policy shared with js/src/image.js) and the detection size cap."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ def test_rating_to_class_is_int_rating_times_20_plus_half(rating, cls):
 
 
 def test_scut_labels_use_classes_20_to_95():
-    # Labels are multiples of 1/60 in [1.02, 4.75] (DESIGN.md).
+    # Labels are multiples of 1/60 in [1.02, 4.75] (the dataset's label files).
     classes = {spec.rating_to_class(k / 60) for k in range(61, 286)}
     assert min(classes) == 20 and max(classes) == 95
 
@@ -45,3 +45,21 @@ def test_detector_landmarks_are_in_named_order_on_a_real_photo():
         assert (ley + rey) / 2 < ny < (mly + mry) / 2  # (a tilted head may put one corner above the nose)
         x1, y1, x2, y2 = face.box
         assert (x1 <= face.landmarks[:, 0]).all() and (face.landmarks[:, 0] <= x2).all()
+
+
+def test_every_setting_a_side_cannot_follow_is_refused_by_name():
+    import dataclasses
+
+    from facepack.detect import check_package_settings
+
+    with pytest.raises(ValueError, match="nms_rnet_method must be one of"):
+        spec.DetectorSpec(nms_rnet_method="greedy")
+    with pytest.raises(ValueError, match="pyramid_resize='area'"):
+        spec.DetectorSpec(pyramid_resize="bilinear")
+    with pytest.raises(ValueError, match="ImagePolicy.orientation 'none' is not implemented"):
+        spec.ImagePolicy(orientation="none")
+    # Values JavaScript could follow but the mtcnn package (Python's detector) cannot.
+    for field, value in (("nms_onet_method", "union"), ("pnet_stride", 4), ("pnet_window_end", 13)):
+        with pytest.raises(ValueError, match=f"DetectorSpec.{field} is .* the mtcnn package"):
+            check_package_settings(dataclasses.replace(spec.DETECTOR, **{field: value}))
+    check_package_settings()  # the shipped settings are the package's

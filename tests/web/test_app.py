@@ -1,15 +1,33 @@
-"""The Flask app serves the page, the listed bundle files and the vendored TF.js, nothing else."""
+"""The Flask app serves the pages, the listed bundle files, the JS package and the vendored TF.js,
+nothing else. Routing is tested on a small hand-made bundle (fast); the real bundle runs in
+tests/browser."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 
 import pytest
 
-from converter.manifest import BundleError
-from web.app import SECURITY_HEADERS, VENDOR, create_app
+from facepack.bundle import BundleError, write_manifest
+from web.app import IMPORT_MAP, PACKAGE, SECURITY_HEADERS, VENDOR, create_app
 
-pytestmark = pytest.mark.slow  # needs the exported default bundle
+
+@pytest.fixture
+def bundle_copy(tmp_path):
+    """A valid bundle folder with a few small files (no real models): what routing needs."""
+    bundle = tmp_path / "bundle"
+    (bundle / "scorer").mkdir(parents=True)
+    (bundle / "checks").mkdir()
+    (bundle / "scorer" / "model.json").write_text('{"format": "graph-model"}')
+    (bundle / "scorer" / "group1-shard1of1.bin").write_bytes(bytes(range(256)) * 40)
+    (bundle / "checks" / "checks.json").write_text("[]")
+    write_manifest(bundle, {"generator": {}, "quantization": "none", "checks": {"path": "checks/checks.json"},
+                            "models": {"scorer": {"path": "scorer/model.json", "role": "scorer", "input": {},
+                                                  "outputs": [], "output_nodes": {}}}})
+    return bundle
 
 
 @pytest.fixture
@@ -27,15 +45,28 @@ def test_page_bundle_and_vendor_files_are_served_with_their_types(client, bundle
     for name in VENDOR:
         assert client.get(f"/vendor/{name}").status_code == 200
     assert client.get("/vendor/tfjs-backend-wasm-simd.wasm").mimetype == "application/wasm"
-    assert client.get("/vendor/tf.min.js").mimetype == "text/javascript"
+    assert client.get("/vendor/tf.fesm.min.js").mimetype == "text/javascript"
 
 
-def test_pages_modules_and_sample_photos_are_served(client):
-    assert b"/static/app.js" in client.get("/").data
-    assert b"/static/selftest-page.js" in client.get("/selftest").data
-    for name in ("facepack.js", "pyramid.js", "pnet.js", "rnet.js", "onet.js", "boxes.js", "crop.js", "image.js"):
-        r = client.get(f"/static/{name}")
-        assert r.status_code == 200 and r.mimetype == "text/javascript", name
+def test_pages_carry_the_import_map_the_csp_admits_by_hash(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    for path, script in (("/", "/static/app.js"), ("/selftest", "/static/selftest-page.js")):
+        html = client.get(path).data.decode()
+        assert script in html and "<!-- importmap -->" not in html
+        (text,) = re.findall(r'<script type="importmap">(.*?)</script>', html, re.S)
+        assert json.loads(text) == IMPORT_MAP
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
+    for url in IMPORT_MAP["imports"].values():  # every name the map gives resolves here
+        assert client.get(url).status_code == 200, url
+
+
+def test_package_modules_and_sample_photos_are_served(client):
+    for path in PACKAGE.glob("*.js"):
+        r = client.get(f"/js/{path.name}")
+        assert r.status_code == 200 and r.mimetype == "text/javascript", path.name
+    for path in ("/js/node.js", "/js/node/photo.js", "/js/../package.json", "/js/node"):
+        assert client.get(path).status_code == 404, path  # Node-only modules are not the page's
     r = client.get("/samples/sample1.jpg")
     assert r.status_code == 200 and r.mimetype == "image/jpeg" and len(r.data) > 100_000
     for path in ("/samples/sample7.jpg", "/samples/..%2Fpackage.json", "/samples/"):
@@ -43,7 +74,7 @@ def test_pages_modules_and_sample_photos_are_served(client):
 
 
 def test_every_response_carries_the_security_headers(client):
-    for path in ("/", "/bundle/manifest.json", "/vendor/tf.min.js", "/nope"):
+    for path in ("/", "/bundle/manifest.json", "/vendor/tf.fesm.min.js", "/js/index.js", "/nope"):
         r = client.get(path)
         for key, value in SECURITY_HEADERS.items():
             assert r.headers.get(key) == value, (path, key)

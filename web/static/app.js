@@ -4,9 +4,7 @@
 // ?backend=wasm picks the backend (default auto: webgl on a hardware GPU, else wasm);
 // ?threads=0 keeps WASM on one thread. window.facepack holds the loaded Facepack
 // and window.facepackStatus the page state (the browser tests use both).
-import { CHOICES } from './backend.js';
-import { Facepack } from './facepack.js';
-import { decodeImage } from './image.js';
+import { CHOICES, Facepack, decodeImage } from 'facepack';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -14,8 +12,15 @@ const BASE = '/bundle/';
 const SAMPLES = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg'];
 // A displayed photo is drawn at most this wide (the analysis always uses every pixel).
 const DISPLAY_MAX_SIDE = 1600;
-const STAGES = [['pixels', 'read pixels'], ['pnet', 'PNet (pyramid + proposals)'], ['rnet', 'RNet'], ['onet', 'ONet'],
-  ['scorer', 'crop + scorer'], ['emotion', 'crop + emotion'], ['total', 'total']];
+const STAGES = [
+  ['pixels', 'read pixels'],
+  ['pnet', 'PNet (pyramid + proposals)'],
+  ['rnet', 'RNet'],
+  ['onet', 'ONet'],
+  ['scorer', 'crop + scorer'],
+  ['emotion', 'crop + emotion'],
+  ['total', 'total'],
+];
 
 let fp = null;
 let queue = Promise.resolve();
@@ -38,7 +43,12 @@ function table(head, body, cls) {
   const hr = t.createTHead().insertRow();
   head.forEach((h) => hr.appendChild(el('th', h)));
   const tb = t.createTBody();
-  body.forEach((cells) => { const r = tb.insertRow(); cells.forEach((c) => { r.insertCell().textContent = c; }); });
+  body.forEach((cells) => {
+    const r = tb.insertRow();
+    cells.forEach((c) => {
+      r.insertCell().textContent = c;
+    });
+  });
   return t;
 }
 
@@ -67,7 +77,11 @@ function drawFaces(ctx, faces, scale) {
 }
 
 function timingsTable(timings) {
-  return table(['stage', 'ms'], STAGES.filter(([k]) => k in timings).map(([k, name]) => [name, timings[k].toFixed(1)]), 'timings');
+  return table(
+    ['stage', 'ms'],
+    STAGES.filter(([k]) => k in timings).map(([k, name]) => [name, timings[k].toFixed(1)]),
+    'timings',
+  );
 }
 
 function showResult(name, bitmap, faces, timings) {
@@ -81,9 +95,19 @@ function showResult(name, bitmap, faces, timings) {
   drawFaces(ctx, faces, scale);
   box.appendChild(canvas);
   if (faces.length) {
-    box.appendChild(table(['face', 'score (0-100)', 'most likely score', 'emotion', 'detector confidence'],
-      faces.map((f, i) => [i + 1, f.score.expected.toFixed(1), f.score.argmax,
-        `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`, f.confidence.toFixed(3)]), 'faces'));
+    box.appendChild(
+      table(
+        ['face', 'score (0-100)', 'most likely score', 'emotion', 'detector confidence'],
+        faces.map((f, i) => [
+          i + 1,
+          f.score.expected.toFixed(1),
+          f.score.argmax,
+          `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`,
+          f.confidence.toFixed(3),
+        ]),
+        'faces',
+      ),
+    );
   }
   const details = el('details');
   details.appendChild(el('summary', 'timings per stage'));
@@ -133,7 +157,10 @@ async function loadSample(name) {
 let live = null;
 
 async function startWebcam() {
-  if (live) { live.stop(); return; }
+  if (live) {
+    live.stop();
+    return;
+  }
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
@@ -147,7 +174,15 @@ async function startWebcam() {
   $('live').hidden = false;
   $('webcam').textContent = 'stop webcam';
   let running = true;
-  live = { stop() { running = false; stream.getTracks().forEach((t) => t.stop()); $('live').hidden = true; $('webcam').textContent = 'webcam'; live = null; } };
+  live = {
+    stop() {
+      running = false;
+      stream.getTracks().forEach((t) => t.stop());
+      $('live').hidden = true;
+      $('webcam').textContent = 'webcam';
+      live = null;
+    },
+  };
   const canvas = $('live-canvas');
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
@@ -168,10 +203,14 @@ function scorerDescription(scorer) {
   const { provenance } = scorer;
   const arch = provenance.architecture;
   if (!arch) return provenance.source;
-  const branches = arch.branches.map((b, i) => `${provenance.backbones[b]}${arch.branches.length > 1 ? ` (share ${arch.weights[i]})` : ''}`);
+  const branches = arch.branches.map(
+    (b, i) => `${provenance.backbones[b]}${arch.branches.length > 1 ? ` (share ${arch.weights[i]})` : ''}`,
+  );
   const crop = scorer.crop.rotate === 'eyes' ? 'face crop turned to level the eyes' : 'axis-aligned face crop';
-  return `${provenance.source}: ${branches.join(' + ')}; ${crop}${arch.mirror ? ', scored with its mirror image' : ''}; `
-    + `${provenance.trained_layers}`;
+  return (
+    `${provenance.source}: ${branches.join(' + ')}; ${crop}${arch.mirror ? ', scored with its mirror image' : ''}; ` +
+    `${provenance.trained_layers}`
+  );
 }
 
 function showCard(manifest) {
@@ -185,19 +224,39 @@ function showCard(manifest) {
   if (report) {
     const m = report.test_metrics.expected;
     facts.push(['trained on', `${report.data}; ${report.n_train} training photos`]);
-    facts.push(['test results', `Pearson ${m.pc.toFixed(3)}, MAE ${m.mae.toFixed(3)}, RMSE ${m.rmse.toFixed(3)} (ratings 1-5, ${m.n} test photos)`]);
-    facts.push(['by group (Pearson)', Object.entries(report.per_subgroup_pc).map(([g, v]) => `${g} ${v.toFixed(3)}`).join(', ')]);
+    facts.push([
+      'test results',
+      `Pearson ${m.pc.toFixed(3)}, MAE ${m.mae.toFixed(3)}, RMSE ${m.rmse.toFixed(3)} (ratings 1-5, ${m.n} test photos)`,
+    ]);
+    facts.push([
+      'by group (Pearson)',
+      Object.entries(report.per_subgroup_pc)
+        .map(([g, v]) => `${g} ${v.toFixed(3)}`)
+        .join(', '),
+    ]);
     if (report.cv5) facts.push(['5-fold cross-validation', `Pearson ${report.cv5.pc.mean.toFixed(3)} ± ${report.cv5.pc.std.toFixed(3)}`]);
     if (report.robustness) {
-      facts.push(['the same test photos, changed', Object.entries(report.robustness.conditions)
-        .map(([name, c]) => `${name}: Pearson ${c.pc.toFixed(3)}, score moves ${c.shift_mean.toFixed(1)} points on average (95% within ${c.shift_p95.toFixed(1)})`)
-        .join('; ')]);
+      facts.push([
+        'the same test photos, changed',
+        Object.entries(report.robustness.conditions)
+          .map(
+            ([name, c]) =>
+              `${name}: Pearson ${c.pc.toFixed(3)}, score moves ${c.shift_mean.toFixed(1)} points on average (95% within ${c.shift_p95.toFixed(1)})`,
+          )
+          .join('; '),
+      ]);
     }
   }
-  facts.push(['what it is not', 'A measure of a person\'s worth. It mimics the average rating of 60 raters of one dataset, '
-    + 'of frontal, well-lit faces of Asian and Caucasian adults; for research and demonstration only.']);
-  facts.push(['emotion', `${manifest.models.emotion.provenance.source}, trained on ${manifest.models.emotion.provenance.data}; `
-    + `labels ${manifest.models.emotion.labels.join(', ')}`]);
+  facts.push([
+    'what it is not',
+    "A measure of a person's worth. It mimics the average rating of 60 raters of one dataset, " +
+      'of frontal, well-lit faces of Asian and Caucasian adults; for research and demonstration only.',
+  ]);
+  facts.push([
+    'emotion',
+    `${manifest.models.emotion.provenance.source}, trained on ${manifest.models.emotion.provenance.data}; ` +
+      `labels ${manifest.models.emotion.labels.join(', ')}`,
+  ]);
   facts.push(['detector', `MTCNN, ${manifest.models.pnet.provenance.source}`]);
   card.appendChild(table(['', ''], facts));
   if (!scorer.trained) {
@@ -211,7 +270,9 @@ async function main() {
   for (const b of CHOICES) $('backend').add(new Option(b, b));
   const wanted = CHOICES.includes(params.get('backend')) ? params.get('backend') : 'auto';
   $('backend').value = wanted;
-  $('backend').addEventListener('change', () => { location.search = `?backend=${$('backend').value}`; });
+  $('backend').addEventListener('change', () => {
+    location.search = `?backend=${$('backend').value}`;
+  });
   fp = await Facepack.load(BASE, {
     backend: wanted,
     wasmThreads: params.get('threads') !== '0',
@@ -226,9 +287,16 @@ async function main() {
   }
   $('files').addEventListener('change', (e) => enqueueFiles(e.target.files));
   const drop = $('drop');
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); enqueueFiles(e.dataTransfer.files); });
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    enqueueFiles(e.dataTransfer.files);
+  });
   $('webcam').addEventListener('click', startWebcam);
   const fell = fp.fallbacks.length ? ` (${fp.fallbacks.map((f) => f.backend).join(', ')} could not start)` : '';
   const wasm = fp.wasm ? ` (${fp.wasm.threads ? 'threads' : 'one thread'}${fp.wasm.simd ? ', SIMD' : ''})` : '';

@@ -1,8 +1,8 @@
 // The self-test page (/selftest): bundle summary from the manifest, and the self-test on a chosen backend.
 // ?backend=wasm&autorun=1 runs the self-test at load (the browser tests use this).
-import { BACKENDS } from './backend.js';
-import { loadManifest } from './bundle.js';
-import { runSelfTest } from './selftest.js';
+import { BACKENDS, loadManifest, runSelfTest, urlSource } from 'facepack';
+
+const BUNDLE = '/bundle/';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -20,7 +20,7 @@ function cell(row, text, cls) {
 }
 
 async function showManifest() {
-  const manifest = await loadManifest('/bundle/');
+  const manifest = await loadManifest(urlSource(BUNDLE));
   const sizes = {};
   for (const f of manifest.files) {
     const top = f.path.split('/')[0];
@@ -41,8 +41,9 @@ async function showManifest() {
     $('warning').hidden = false;
     $('warning').textContent = scorer.warning;
   }
-  $('generator').textContent = `manifest v${manifest.version}, made ${manifest.created_utc} by facepack ${manifest.generator.facepack}, `
-    + `TensorFlow ${manifest.generator.tensorflow}, tensorflowjs ${manifest.generator.tensorflowjs}`;
+  $('generator').textContent =
+    `manifest v${manifest.version}, made ${manifest.created_utc} by facepack ${manifest.generator.facepack}, ` +
+    `TensorFlow ${manifest.generator.tensorflow}, tensorflowjs ${manifest.generator.tensorflowjs}`;
 }
 
 function showResult(result) {
@@ -65,10 +66,16 @@ async function run() {
   $('run').disabled = true;
   setStatus('running', `running on ${backend}...`);
   try {
-    const result = await runSelfTest(backend, (line) => { $('log').textContent += `${line}\n`; });
+    const log = (line) => {
+      $('log').textContent += `${line}\n`;
+    };
+    const result = await runSelfTest(BUNDLE, backend, { log });
     window.selfTestResult = result;
     showResult(result);
-    setStatus('done', result.passed ? `all models match Keras on ${result.backend}` : `some models do not match Keras on ${result.backend}`);
+    setStatus(
+      'done',
+      result.passed ? `all models match Keras on ${result.backend}` : `some models do not match Keras on ${result.backend}`,
+    );
   } catch (err) {
     window.selfTestResult = { error: String(err && err.message ? err.message : err) };
     setStatus('error', `error: ${window.selfTestResult.error}`);
@@ -80,7 +87,9 @@ async function run() {
 for (const b of BACKENDS) $('backend').add(new Option(b, b));
 $('backend').value = BACKENDS.includes(params.get('backend')) ? params.get('backend') : 'webgl';
 $('run').addEventListener('click', run);
-showManifest().then(() => {
-  setStatus('ready', 'ready');
-  if (params.get('autorun') === '1') run();
-}).catch((err) => setStatus('error', `error: ${err.message}`));
+showManifest()
+  .then(() => {
+    setStatus('ready', 'ready');
+    if (params.get('autorun') === '1') run();
+  })
+  .catch((err) => setStatus('error', `error: ${err.message}`));

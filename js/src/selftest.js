@@ -1,22 +1,18 @@
-// The bundle self-test: run every model of the served bundle on the inputs stored in its
-// checks/ folder, on the chosen backend, and compare with the Keras outputs stored beside them.
+// The bundle self-test: run every model of a bundle on the inputs stored in its checks/
+// folder, on the chosen backend, and compare with the Keras outputs stored beside them.
 // Python counterpart: converter/verify.py (the same check, in Node on cpu and wasm).
+import * as tf from '@tensorflow/tfjs';
+
 import { startBackend } from './backend.js';
-import { fetchVerified, loadManifest, loadModel, modelInput, runModel } from './bundle.js';
+import { fetchVerified, loadManifest, loadModel, modelInput, runModel, urlSource } from './bundle.js';
+import { expectedPoints } from './facepack.js';
 
-const tf = globalThis.tf;
-const BASE = '/bundle/';
+function f32(bytes) {
+  return new Float32Array(bytes.slice().buffer);
+}
 
-function f32(bytes) { return new Float32Array(bytes.slice(0)); }
-
-function expectedPoints(probs, classes) {
-  // sum_k p_k * k for each row (Python: facepack.spec.expected_points)
-  const rows = probs.length / classes;
-  return Array.from({ length: rows }, (_, r) => {
-    let s = 0;
-    for (let k = 0; k < classes; k += 1) s += probs[r * classes + k] * k;
-    return s;
-  });
+function expectedRows(probs, classes) {
+  return Array.from({ length: probs.length / classes }, (_, r) => expectedPoints(probs.subarray(r * classes, (r + 1) * classes)));
 }
 
 /** Tolerance a model is held to on `backend`, read from the manifest (never re-typed here). */
@@ -31,11 +27,12 @@ function toleranceFor(manifest, name, backend) {
  * Run the self-test. Resolves to {backend, fallbacks, passed, models: [{model, maxDiff,
  * scoreShift, tolerance, ms, passed}], numTensorsBefore, numTensorsAfter}.
  */
-export async function runSelfTest(preferred, log = () => {}) {
-  const { backend, failed } = await startBackend(preferred);
+export async function runSelfTest(source, preferred, { wasmPaths, log = () => {} } = {}) {
+  const bundle = typeof source === 'string' ? urlSource(source) : source;
+  const { backend, failed } = await startBackend(preferred, { wasmPaths });
   log(`backend: ${backend}${failed.length ? ` (could not start: ${failed.map((f) => f.backend).join(', ')})` : ''}`);
-  const manifest = await loadManifest(BASE);
-  const files = await fetchVerified(BASE, manifest);
+  const manifest = await loadManifest(bundle);
+  const files = await fetchVerified(bundle, manifest);
   log(`all ${manifest.files.length} files match their sha256`);
   const cases = JSON.parse(new TextDecoder().decode(files.get(manifest.checks.path)));
   const dir = manifest.checks.path.slice(0, manifest.checks.path.lastIndexOf('/') + 1);
@@ -52,20 +49,20 @@ export async function runSelfTest(preferred, log = () => {}) {
       const x = modelInput(pixels, c.shape, entry.input);
       const start = performance.now();
       const out = runModel(model, entry, x);
-      const got = Object.fromEntries(await Promise.all(
-        Object.entries(out).map(async ([k, t]) => [k, await t.data()])));
+      const got = Object.fromEntries(await Promise.all(Object.entries(out).map(async ([k, t]) => [k, await t.data()])));
       ms += performance.now() - start;
       x.dispose();
       Object.values(out).forEach((t) => t.dispose());
       for (const [outName, spec] of Object.entries(c.expected)) {
         const want = f32(files.get(dir + spec.file));
-        if (want.length !== got[outName].length) throw new Error(`${name}.${outName}: ${got[outName].length} values, expected ${want.length}`);
+        if (want.length !== got[outName].length)
+          throw new Error(`${name}.${outName}: ${got[outName].length} values, expected ${want.length}`);
         for (let i = 0; i < want.length; i += 1) maxDiff = Math.max(maxDiff, Math.abs(got[outName][i] - want[i]));
       }
       if (entry.role === 'scorer') {
         const classes = entry.score.num_classes;
-        const a = expectedPoints(got.probabilities, classes);
-        const b = expectedPoints(f32(files.get(dir + c.expected.probabilities.file)), classes);
+        const a = expectedRows(got.probabilities, classes);
+        const b = expectedRows(f32(files.get(dir + c.expected.probabilities.file)), classes);
         scoreShift = Math.max(scoreShift || 0, ...a.map((v, i) => Math.abs(v - b[i])));
       }
     }

@@ -1,22 +1,10 @@
 // Stage 2 of the MTCNN cascade: RNet re-scores and refines PNet's proposals
 // (mtcnn.stages.stage_rnet.StageRNet).
-import { nms, patchBoxes, regress, square } from './boxes.js';
+import * as tf from '@tensorflow/tfjs';
+
+import { nms, regress, square } from './boxes.js';
 import { runModel } from './bundle.js';
-
-const tf = globalThis.tf;
-
-/** Cut (n, size, size, 3) patches of `boxes` from the normalised photo (extract_patches). */
-export function patches(normalized, boxes, size) {
-  const [height, width] = normalized.shape;
-  return tf.tidy(() => tf.image.cropAndResize(
-    normalized.expandDims(0),
-    tf.tensor2d(patchBoxes(boxes, height, width), [boxes.length, 4]),
-    tf.zeros([boxes.length], 'int32'),
-    [size, size],
-    'bilinear',
-    0,
-  ));
-}
+import { patches } from './patches.js';
 
 /** @returns {Promise<object[]>} square boxes for ONet */
 export async function runRNet(normalized, boxes, model, entry, detector) {
@@ -27,5 +15,5 @@ export async function runRNet(normalized, boxes, model, entry, detector) {
   const kept = boxes
     .map((box, i) => regress({ ...box, score: prob[2 * i + 1] }, reg.subarray(4 * i, 4 * i + 4)))
     .filter((box) => box.score > detector.threshold_rnet);
-  return square(nms(kept, detector.nms_rnet, 'union', true));
+  return square(nms(kept, detector.nms_rnet, detector.nms_rnet_method, true));
 }

@@ -1,27 +1,30 @@
-// facepack in the browser: the one public API.
+// facepack: the one public API, the same in the browser and in Node.
 //
-//   const fp = await Facepack.load('/bundle/', { backend: 'auto' });  // or 'webgl', 'wasm', 'cpu'
-//   const faces = await fp.analyze(imageOrCanvasOrVideo);
+//   const fp = await Facepack.load(source, { backend: 'auto' });   // 'webgl', 'wasm', 'cpu'
+//   const faces = await fp.analyze(imageOrCanvasOrVideoOrPixels);
 //   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
-//   //   score: {expected, argmax, probs}, emotion: {label, probs}}]
+//   //   score: {expected, argmax, probs}, emotion: {label, probs}}], highest confidence first
 //   fp.timings      // milliseconds per stage of the last analyze()
 //   fp.loadTimings  // ms: backend start, manifest, fetch + sha256 (these overlap), model load, total
 //
+// `source` is a bundle URL (browser), a folder (the Node entry), or any {read(path)} object.
 // Every constant (detector settings, crop rules, score mapping, labels) comes from the
-// bundle's manifest. Stages: pyramid.js + pnet.js, rnet.js, onet.js (the MTCNN cascade,
-// boxes.js), crop.js (crop rules), then the scorer and emotion graphs, batched over faces.
-// Python counterpart: facepack/pipeline.py (ReferencePipeline).
+// bundle's manifest (checked by settings.js). Stages: pyramid.js + pnet.js, rnet.js, onet.js
+// (the MTCNN cascade, boxes.js), crop.js (crop rules), then the scorer and emotion graphs,
+// batched over faces. Python counterpart: facepack/pipeline.py (ReferencePipeline).
+import * as tf from '@tensorflow/tfjs';
+
 import { startBackend } from './backend.js';
-import { fetchVerified, loadManifest, loadModel, runModel } from './bundle.js';
+import { clip } from './boxes.js';
+import { fetchVerified, loadManifest, loadModel, runModel, urlSource } from './bundle.js';
 import { cropFaces } from './crop.js';
 import { rgbPixels } from './image.js';
 import { runONet } from './onet.js';
 import { runPNet } from './pnet.js';
 import { resizeArea } from './pyramid.js';
-import { clip } from './boxes.js';
 import { runRNet } from './rnet.js';
+import { checkSettings } from './settings.js';
 
-const tf = globalThis.tf;
 const MODELS = ['pnet', 'rnet', 'onet', 'scorer', 'emotion'];
 
 /** (h, w) the cascade runs at: longer side at most maxSide (Python: facepack.detect.detection_size). */
@@ -31,7 +34,8 @@ export function detectionSize(height, width, maxSide) {
   return [Math.max(1, Math.floor((height * maxSide) / width + 0.5)), maxSide];
 }
 
-function expectedPoints(probs) {
+/** Expected points sum_k p_k * k (Python: facepack.spec.expected_points). */
+export function expectedPoints(probs) {
   let s = 0;
   for (let k = 0; k < probs.length; k += 1) s += probs[k] * k;
   return s;
@@ -61,21 +65,28 @@ export class Facepack {
 
   /**
    * Start a backend ('auto' = webgl on a hardware GPU, else wasm; falls back webgl -> wasm ->
-   * cpu), fetch the bundle at `base`, check every file against the manifest's sha256, and
-   * load the five graph models.
+   * cpu), read the bundle from `source`, check every file against the manifest's sha256 and
+   * every setting against what this code implements, and load the five graph models.
+   * @param {string | {read(path: string): Promise<Uint8Array>}} source a bundle URL, or a source
+   * @param {object} [options] backend, wasmPaths, wasmThreads, onProgress(done, total)
    */
-  static async load(base = '/bundle/', { backend = 'auto', wasmThreads = true, onProgress = () => {} } = {}) {
+  static async load(source = '/bundle/', { backend = 'auto', wasmPaths, wasmThreads = true, onProgress = () => {} } = {}) {
+    const bundle = typeof source === 'string' ? urlSource(source) : source;
     // The backend starts (WASM compiles its binary) while the bundle downloads and is checked.
     const timings = {};
     const since = (t) => performance.now() - t;
     const t0 = performance.now();
-    const starting = startBackend(backend, { wasmThreads }).then((started) => { timings.backend = since(t0); return started; });
+    const starting = startBackend(backend, { wasmPaths, wasmThreads }).then((started) => {
+      timings.backend = since(t0);
+      return started;
+    });
     const fetching = (async () => {
-      const manifest = await loadManifest(base);
+      const manifest = await loadManifest(bundle);
       const missing = MODELS.filter((name) => !manifest.models[name]);
       if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
+      checkSettings(manifest);
       timings.manifest = since(t0);
-      const files = await fetchVerified(base, manifest, onProgress);
+      const files = await fetchVerified(bundle, manifest, onProgress);
       timings.fetch = since(t0) - timings.manifest;
       return { manifest, files };
     })();
@@ -120,11 +131,13 @@ export class Facepack {
       this.timings.candidates = { pnet: proposals.length, rnet: refined.length, onet: final.length };
       const sx = width / w;
       const sy = height / h;
-      return final.map((b) => clip(b, w, h)).map((b) => ({
-        box: [b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy],
-        landmarks: b.landmarks.map(([x, y]) => [x * sx, y * sy]),
-        confidence: b.score,
-      }));
+      return final
+        .map((b) => clip(b, w, h))
+        .map((b) => ({
+          box: [b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy],
+          landmarks: b.landmarks.map(([x, y]) => [x * sx, y * sy]),
+          confidence: b.score,
+        }));
     } finally {
       normalized.dispose();
     }
@@ -149,7 +162,10 @@ export class Facepack {
     }
   }
 
-  /** Every face in `source` (img, canvas, video, ImageBitmap, ImageData) with score and emotion. */
+  /**
+   * Every face in `source` with score and emotion. `source`: img, canvas, video, ImageBitmap,
+   * ImageData, or {data, width, height} with RGB or RGBA bytes (what Node's readPhoto gives).
+   */
   async analyze(source) {
     this.timings = {};
     const start = performance.now();

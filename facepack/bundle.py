@@ -1,9 +1,12 @@
-"""manifest.json: the bundle's single description, read by the browser and by `verify`.
+"""The bundle format: manifest.json's schema and version, reading and validating it, and
+checking the files it lists. Used by `converter` (writes and verifies bundles), `web` (serves
+one) and `python -m facepack` (reads one); its JavaScript counterpart is js/src/bundle.js.
 
 Schema `facepack-bundle`, version 1 (docs/manifest.md describes every field):
     schema, version, created_utc, generator, quantization,
-    detector   -- every MTCNN setting (facepack.spec.DetectorSpec) + which models run each stage
-    models     -- name -> {path, role, input{name, shape, ...}, outputs, ops, bytes, ...}
+    detector   -- every MTCNN setting (facepack.spec.DetectorSpec)
+    images     -- how a photo becomes pixels (facepack.spec.ImagePolicy)
+    models     -- name -> {path, role, input{name, shape, ...}, outputs, output_nodes, ...}
     checks     -- fixed inputs with Keras's outputs, and the tolerance they are held to
     files      -- every file in the bundle but manifest.json: {path, bytes, sha256}
 """

@@ -1,7 +1,7 @@
 // The crop rule (manifest: models.<name>.crop): the square patch a scorer or emotion model
 // sees, cut from the photo, turned to level the eyes when the rule says rotate: 'eyes'.
 // Python counterpart: facepack/crop.py (the same grid and arithmetic).
-const tf = globalThis.tf;
+import * as tf from '@tensorflow/tfjs';
 
 /** Angle of the line from the left eye to the right eye (landmarks 0 and 1), radians. */
 export function eyeAngle(landmarks) {
@@ -75,8 +75,10 @@ export function sampleSquare(rgb, height, width, square, size, fill, out, offset
 /** Throw a clear error for a crop rule this code does not implement (manifest models.<name>.crop). */
 export function checkCropRule(rule, where = 'crop') {
   if (rule.resize !== 'bilinear') throw new Error(`${where}.resize ${rule.resize} is not supported (bilinear only)`);
-  if (!['none', 'eyes'].includes(rule.rotate ?? 'none')) throw new Error(`${where}.rotate ${rule.rotate} is not supported (none or eyes)`);
+  if (!['none', 'eyes'].includes(rule.rotate)) throw new Error(`${where}.rotate ${rule.rotate} is not supported (none or eyes)`);
   if (!['landmarks', 'box'].includes(rule.anchor)) throw new Error(`${where}.anchor ${rule.anchor} is not supported (landmarks or box)`);
+  if (!(rule.size > 0) || !Number.isInteger(rule.output) || rule.output < 2)
+    throw new Error(`${where} needs size > 0 and an integer output >= 2`);
 }
 
 /**
@@ -85,7 +87,6 @@ export function checkCropRule(rule, where = 'crop') {
  * @returns {Float32Array}
  */
 export function cropPixels({ rgb, width, height }, faces, rule) {
-  checkCropRule(rule);
   const size = rule.output;
   const out = new Float32Array(faces.length * size * size * 3);
   faces.forEach((face, i) => sampleSquare(rgb, height, width, cropSquare(face, rule), size, rule.fill, out, i * size * size * 3));

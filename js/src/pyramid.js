@@ -45,7 +45,12 @@ function areaTaps(inSize, outSize) {
   }
   const index = new Int32Array(outSize * taps);
   const weight = new Float32Array(outSize * taps);
-  cells.forEach((cell, o) => cell.forEach(([i, w], k) => { index[o * taps + k] = i; weight[o * taps + k] = w; }));
+  cells.forEach((cell, o) =>
+    cell.forEach(([i, w], k) => {
+      index[o * taps + k] = i;
+      weight[o * taps + k] = w;
+    }),
+  );
   return { index, weight, taps, step };
 }
 

@@ -1,7 +1,15 @@
-// Reading a photo into RGB pixels, by the policy Python's facepack/images.py applies:
-// EXIF orientation applied, embedded colour profiles ignored (pixels as stored), RGB uint8.
+// A photo as RGB bytes, by the manifest's image policy (facepack.spec.ImagePolicy), the rule
+// Python's facepack/images.py applies: EXIF orientation applied, embedded colour profiles
+// ignored (pixels as stored), grey/palette/CMYK to RGB, 16-bit to its high byte, transparency
+// over white, photos over images.max_pixels refused. In the browser the decoding is the
+// browser's own (`decodeImage`); in Node it is js/src/node/photo.js.
 
-export class ImageError extends Error {}
+export class ImageError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
 
 /** Decode an image file (File or Blob) to an ImageBitmap, upright and without colour conversion. */
 export async function decodeImage(blob, name = 'image') {
@@ -24,7 +32,7 @@ function sourceSize(source) {
  * path may convert colours).
  */
 export function toImageData(source) {
-  if (source instanceof ImageData) return source;
+  if (typeof ImageData !== 'undefined' && source instanceof ImageData) return source;
   const [width, height] = sourceSize(source);
   if (!width || !height) throw new ImageError('the image has no pixels (not loaded yet?)');
   const canvas = new OffscreenCanvas(width, height);
@@ -36,17 +44,26 @@ export function toImageData(source) {
   return ctx.getImageData(0, 0, width, height);
 }
 
+/** Refuse a photo over the policy's pixel limit (the same message as Python's). */
+export function checkPixelLimit(width, height, policy, name = 'the photo') {
+  if (width * height > policy.max_pixels) {
+    throw new ImageError(
+      `${name} is ${width}x${height} = ${Math.round((width * height) / 1e6)} megapixels; ` +
+        `the limit is ${Math.round(policy.max_pixels / 1e6)}`,
+    );
+  }
+}
+
 /**
  * RGB bytes of `source`: {rgb: Uint8Array (H * W * 3), width, height}. Takes any drawable,
- * ImageData, or {data, width, height} with RGB or RGBA bytes. `policy` is the manifest's
- * `images` entry: a photo over policy.max_pixels is refused.
+ * ImageData, or {data, width, height} with RGB or RGBA bytes (RGBA taken as already over white).
+ * `policy` is the manifest's `images` entry: a photo over policy.max_pixels is refused.
  */
 export function rgbPixels(source, policy = { max_pixels: Infinity }) {
-  const [w, h] = source instanceof ImageData || (source && source.data) ? [source.width, source.height] : sourceSize(source);
-  if (w * h > policy.max_pixels) {
-    throw new ImageError(`the photo is ${w}x${h} = ${Math.round((w * h) / 1e6)} megapixels; the limit is ${Math.round(policy.max_pixels / 1e6)}`);
-  }
-  const image = source && !(source instanceof ImageData) && source.data && source.width && source.height ? source : toImageData(source);
+  const isData = source && source.data && source.width && source.height;
+  const [w, h] = isData ? [source.width, source.height] : sourceSize(source);
+  checkPixelLimit(w, h, policy);
+  const image = isData ? source : toImageData(source);
   const { width, height, data } = image;
   const channels = data.length / (width * height);
   if (channels !== 3 && channels !== 4) throw new ImageError(`pixel data must be RGB or RGBA, got ${channels} channels`);

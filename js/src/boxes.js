@@ -6,7 +6,10 @@
  * in reverse input order (a stable ascending sort, reversed).
  */
 export function sortByScore(boxes) {
-  return boxes.map((b, i) => [b, i]).sort((p, q) => (q[0].score - p[0].score) || (q[1] - p[1])).map((p) => p[0]);
+  return boxes
+    .map((b, i) => [b, i])
+    .sort((p, q) => q[0].score - p[0].score || q[1] - p[1])
+    .map((p) => p[0]);
 }
 
 function overlap(a, b, method) {
@@ -18,12 +21,16 @@ function overlap(a, b, method) {
   return method === 'min' ? inter / Math.min(areaA, areaB) : inter / (areaA + areaB - inter);
 }
 
+export const NMS_METHODS = ['union', 'min'];
+
 /**
  * The package's NMS (mtcnn.utils.bboxes.nms), which is not the greedy textbook one: box j is
  * dropped when ANY earlier box overlaps it by more than `threshold`, even an earlier box that
- * was itself dropped. `method`: 'union' (IoU) or 'min' (intersection over the smaller area).
+ * was itself dropped. `method`: 'union' (IoU) or 'min' (intersection over the smaller area),
+ * from the manifest (detector.nms_<stage>_method).
  */
-export function nms(boxes, threshold, method = 'union', sort = true) {
+export function nms(boxes, threshold, method, sort = true) {
+  if (!NMS_METHODS.includes(method)) throw new Error(`NMS method ${method} is not supported (${NMS_METHODS.join(' or ')})`);
   const ordered = sort ? sortByScore(boxes) : boxes;
   return ordered.filter((box, j) => {
     for (let i = 0; i < j; i += 1) if (overlap(ordered[i], box, method) > threshold) return false;

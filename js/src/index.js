@@ -1,0 +1,14 @@
+// facepack: face detection (MTCNN), landmarks, a beauty score and emotion with TF.js, from a
+// checked facepack bundle. This entry works in any browser page (and under Node, where the
+// `facepack` package resolves to node.js, which adds reading folders and photo files).
+//
+//   import { Facepack } from 'facepack';
+//   const fp = await Facepack.load('/bundle/', { backend: 'auto', wasmPaths: '/vendor/' });
+//   const faces = await fp.analyze(document.querySelector('img'));
+export { BACKENDS, CHOICES, autoBackend, startBackend } from './backend.js';
+export { BundleError, SCHEMA, SUPPORTED_VERSION, checkManifest, fetchVerified, graphArtifacts, loadManifest, urlSource } from './bundle.js';
+export { cropPixels, cropSquare } from './crop.js';
+export { Facepack, detectionSize, expectedPoints } from './facepack.js';
+export { ImageError, decodeImage, rgbPixels } from './image.js';
+export { runSelfTest } from './selftest.js';
+export { SettingsError, checkSettings } from './settings.js';

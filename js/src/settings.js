@@ -1,0 +1,61 @@
+// Everything a bundle's manifest asks of this code, checked once when the bundle loads, so a
+// value this code does not implement is refused with a message naming the field instead of
+// being silently treated as another. Python counterpart: the __post_init__ checks of
+// facepack/spec.py (DetectorSpec, CropRule, ImagePolicy) and facepack.detect.check_package_settings.
+import { NMS_METHODS } from './boxes.js';
+import { checkCropRule } from './crop.js';
+
+export class SettingsError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+function expect(where, value, allowed) {
+  if (!allowed.includes(value)) throw new SettingsError(`${where} ${JSON.stringify(value)} is not supported (${allowed.join(' or ')})`);
+}
+
+function positive(where, value, integer = false) {
+  if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new SettingsError(`${where} must be a positive ${integer ? 'integer' : 'number'}, not ${JSON.stringify(value)}`);
+  }
+}
+
+/** The manifest's `images` policy (facepack.spec.ImagePolicy). */
+export function checkImagePolicy(images) {
+  positive('images.max_pixels', images.max_pixels);
+  expect('images.orientation', images.orientation, ['exif']);
+  expect('images.color_profile', images.color_profile, ['ignored']);
+  expect('images.channels', images.channels, ['RGB']);
+}
+
+/** The manifest's `detector` settings (facepack.spec.DetectorSpec). */
+export function checkDetector(d) {
+  expect('detector.pyramid_resize', d.pyramid_resize, ['area']);
+  expect('detector.patch_resize', d.patch_resize, ['bilinear']);
+  for (const stage of ['pnet', 'rnet', 'onet']) expect(`detector.nms_${stage}_method`, d[`nms_${stage}_method`], NMS_METHODS);
+  for (const key of ['pnet_stride', 'pnet_window_end', 'min_size', 'min_face_size', 'rnet_size', 'onet_size', 'max_side']) {
+    positive(`detector.${key}`, d[key], true);
+  }
+  if (!Number.isInteger(d.pnet_window_start) || d.pnet_window_start >= d.pnet_window_end) {
+    throw new SettingsError(`detector.pnet_window_start ${d.pnet_window_start} must be an integer below pnet_window_end`);
+  }
+  for (const key of ['scale_factor', 'pixel_divisor']) positive(`detector.${key}`, d[key]);
+  if (!(d.scale_factor < 1)) throw new SettingsError(`detector.scale_factor ${d.scale_factor} must be below 1`);
+}
+
+/** Every rule of a manifest that analysis needs; throws SettingsError naming the first bad field. */
+export function checkSettings(manifest) {
+  checkImagePolicy(manifest.images);
+  checkDetector(manifest.detector);
+  for (const name of ['scorer', 'emotion']) {
+    try {
+      checkCropRule(manifest.models[name].crop, `models.${name}.crop`);
+    } catch (err) {
+      throw new SettingsError(err.message);
+    }
+  }
+  const { score } = manifest.models.scorer;
+  positive('models.scorer.score.num_classes', score.num_classes, true);
+}

@@ -1,0 +1,103 @@
+// settings.js: a manifest value this code does not implement is refused, naming the field.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { checkSettings } from '../src/settings.js';
+
+const manifest = () => ({
+  images: { max_pixels: 100e6, orientation: 'exif', color_profile: 'ignored', channels: 'RGB' },
+  detector: {
+    min_face_size: 20,
+    min_size: 12,
+    scale_factor: 0.709,
+    nms_pnet_method: 'union',
+    nms_rnet_method: 'union',
+    nms_onet_method: 'min',
+    pnet_stride: 2,
+    pnet_window_start: 1,
+    pnet_window_end: 12,
+    pixel_offset: 127.5,
+    pixel_divisor: 128,
+    pyramid_resize: 'area',
+    patch_resize: 'bilinear',
+    rnet_size: 24,
+    onet_size: 48,
+    max_side: 2560,
+  },
+  models: {
+    scorer: {
+      crop: { anchor: 'landmarks', size: 3.2, output: 150, fill: 0, resize: 'bilinear', rotate: 'eyes' },
+      score: { num_classes: 101 },
+    },
+    emotion: { crop: { anchor: 'box', size: 1.2, output: 64, fill: 0, resize: 'bilinear', rotate: 'none' } },
+  },
+});
+
+test('the shipped settings pass', () => {
+  assert.doesNotThrow(() => checkSettings(manifest()));
+});
+
+for (const [where, change, message] of [
+  [
+    'images.orientation',
+    (m) => {
+      m.images.orientation = 'none';
+    },
+    /images\.orientation "none" is not supported/,
+  ],
+  [
+    'images.channels',
+    (m) => {
+      m.images.channels = 'BGR';
+    },
+    /images\.channels "BGR"/,
+  ],
+  [
+    'detector.nms_onet_method',
+    (m) => {
+      m.detector.nms_onet_method = 'greedy';
+    },
+    /detector\.nms_onet_method "greedy"/,
+  ],
+  [
+    'detector.pyramid_resize',
+    (m) => {
+      m.detector.pyramid_resize = 'bilinear';
+    },
+    /detector\.pyramid_resize "bilinear"/,
+  ],
+  [
+    'detector.pnet_stride',
+    (m) => {
+      m.detector.pnet_stride = 0;
+    },
+    /detector\.pnet_stride must be a positive integer/,
+  ],
+  [
+    'detector.pnet_window_start',
+    (m) => {
+      m.detector.pnet_window_start = 12;
+    },
+    /pnet_window_start 12 must be an integer below/,
+  ],
+  [
+    'models.scorer.crop.rotate',
+    (m) => {
+      m.models.scorer.crop.rotate = 'nose';
+    },
+    /models\.scorer\.crop\.rotate nose/,
+  ],
+  [
+    'models.emotion.crop.resize',
+    (m) => {
+      m.models.emotion.crop.resize = 'area';
+    },
+    /models\.emotion\.crop\.resize area/,
+  ],
+]) {
+  test(`${where} it does not implement is refused`, () => {
+    const m = manifest();
+    change(m);
+    assert.throws(() => checkSettings(m), message);
+  });
+}

@@ -1,0 +1,17 @@
+// Compiled (never run) against js/index.d.ts by `npm run typecheck`: the README's examples type-check.
+import { Facepack, readPhoto, urlSource, type AnalyzedFace, type BundleSource } from 'facepack';
+
+async function inNode(): Promise<number> {
+  const fp = await Facepack.load('bundle', { backend: 'wasm' });
+  const faces: AnalyzedFace[] = await fp.analyze(await readPhoto('photo.jpg', fp.manifest.images));
+  fp.dispose();
+  return faces.length ? faces[0].score.expected + faces[0].landmarks[0][0] : fp.timings.total;
+}
+
+async function inBrowser(img: HTMLImageElement): Promise<string[]> {
+  const source: BundleSource = urlSource('/bundle/');
+  const fp = await Facepack.load(source, { backend: 'auto', onProgress: (done, total) => console.log(done / total) });
+  return (await fp.analyze(img)).map((face) => face.emotion.label);
+}
+
+export { inBrowser, inNode };

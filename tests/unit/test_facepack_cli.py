@@ -1,0 +1,73 @@
+"""`python -m facepack analyze`: folders with good and bad files to JSON and CSV, and --resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.browser.formats import bad_inputs
+from tests.browser.photos import all_photos
+
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "facepack", *args], capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("photos")
+    photos = dict(all_photos())
+    (folder / "nested").mkdir()
+    (folder / "sample1.jpg").write_bytes(photos["sample1.jpg"])
+    (folder / "nested" / "one-face-small.png").write_bytes(photos["one-face-small.png"])
+    (folder / "nested" / "no-face-noise.png").write_bytes(photos["no-face-noise.png"])
+    for name, data in bad_inputs()[:3]:  # notes.txt (not a photo suffix: not picked up), empty, truncated
+        (folder / "nested" / name).write_bytes(data)
+    return folder
+
+
+def test_folders_give_json_and_csv_and_bad_files_are_named_and_skipped(photo_folder, tmp_path):
+    out = cli("analyze", str(photo_folder), "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv"))
+    assert out.returncode == 1, out.stderr  # some files were skipped
+    records = {r["photo"].rsplit("/", 1)[-1]: r for r in json.loads((tmp_path / "r.json").read_text())}
+    assert sorted(records) == ["empty.jpg", "no-face-noise.png", "one-face-small.png", "sample1.jpg", "truncated.jpg"]
+    assert len(records["sample1.jpg"]["faces"]) == 3 and records["no-face-noise.png"]["faces"] == []
+    assert (records["sample1.jpg"]["width"], records["sample1.jpg"]["height"]) == (1920, 1280)
+    for bad in ("empty.jpg", "truncated.jpg"):
+        assert "not a readable image" in records[bad]["error"] and f"skipped {records[bad]['photo']}" in out.stderr
+    face = records["one-face-small.png"]["faces"][0]
+    assert set(face) == {"box", "landmarks", "confidence", "score", "emotion"} and len(face["score"]["probs"]) == 101
+    with open(tmp_path / "r.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 + 1 + 1 + 2  # a row per face, one per faceless or failed photo
+    sample1 = [r for r in rows if r["photo"].endswith("sample1.jpg")]
+    assert [float(r["score"]) for r in sample1] == pytest.approx([f["score"]["expected"]
+                                                                  for f in records["sample1.jpg"]["faces"]], abs=1e-3)
+
+
+def test_resume_analyses_only_what_the_output_lacks(photo_folder, tmp_path):
+    first = photo_folder / "sample1.jpg"
+    out = cli("analyze", str(first), "--json", str(tmp_path / "r.json"))
+    assert out.returncode == 0, out.stderr
+    before = json.loads((tmp_path / "r.json").read_text())
+    out = cli("analyze", str(photo_folder), "--json", str(tmp_path / "r.json"), "--resume")
+    assert "1 already in the output" in out.stderr
+    after = json.loads((tmp_path / "r.json").read_text())
+    assert after[0] == before[0] and len(after) == 5 and len({r["photo"] for r in after}) == 5
+    (tmp_path / "broken.json").write_text("{not json")
+    out = cli("analyze", str(first), "--json", str(tmp_path / "broken.json"), "--resume")
+    assert out.returncode == 2 and "is not a JSON results file to resume" in out.stderr
+    assert (tmp_path / "broken.json").read_text() == "{not json"  # nothing lost
+
+
+def test_help_teaches_and_bad_arguments_get_status_2(tmp_path):
+    out = cli("analyze", "--help")
+    assert out.returncode == 0 and "--resume" in out.stdout and "exit status" in out.stdout
+    assert cli("analyze", str(tmp_path)).returncode == 2  # an empty folder: nothing to do
+    assert cli("analyze", "x.jpg", "--resume").returncode == 2
