@@ -42,6 +42,7 @@ class FitConfig:
     val_fraction: float = 0.1  # of the training split, held out to stop each stage
     align: bool = True  # crops turned to level the eyes (facepack.spec.SCORER_CROP.rotate = "eyes")
     views: int = 6  # augmented views of each training photo (0: clean crops and mirror images only)
+    crop_jitter: float = 1.0  # scales the landmark, scale and shift jitter of view crops (transforms.CropJitter)
     label_sigma: float = 3.0  # 0: one-hot labels (the seed); > 0: Gaussian label distribution, in points
     combo_weight: float = 0.0  # weight of |expected rating - rating| beside the cross-entropy
     rank_weight: float = 0.0  # weight of the pairwise ranking loss

@@ -119,6 +119,13 @@ class CropJitter:
     jpeg: float = 0.3  # probability of JPEG at quality 30-90
     color: float = 0.15  # brightness and contrast each times U(1 - color, 1 + color)
 
+    def scaled(self, factor: float) -> CropJitter:
+        """The geometric jitter (landmarks, scale, shift) times `factor`; the rest as it is."""
+        if factor == 1.0:
+            return self
+        return dataclasses.replace(self, landmarks=self.landmarks * factor, scale=self.scale * factor,
+                                   shift=self.shift * factor)
+
 
 def jitter_landmarks(rng: np.random.Generator, landmarks: np.ndarray, sd: float) -> np.ndarray:
     """The 5 landmarks with Gaussian noise of `sd` eyes-to-mouth distances per coordinate."""
