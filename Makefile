@@ -43,9 +43,11 @@ $(STAMPS)/npm: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	mkdir -p $(STAMPS) && touch $@
 
-# Debian's Chromium drives the browser tests (Playwright's own browser download cannot run here).
+# Debian's Chromium drives the browser tests (Playwright's own browser download cannot run here);
+# a CJK font lets the Chinese page's screenshots show its characters.
 $(STAMPS)/chromium:
-	command -v chromium >/dev/null || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+	{ command -v chromium >/dev/null && fc-list | grep -qi wqy; } || \
+	  { apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei; }
 	mkdir -p $(STAMPS) && touch $@
 
 clean:

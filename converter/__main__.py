@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out
 
 EXAMPLES = """\
 examples:
@@ -17,6 +14,7 @@ examples:
   python -m converter verify bundle                   # re-check an existing bundle
 
 exit status: 0 done and verified; 1 the bundle failed its check; 2 bad input (message says why)
+TensorFlow's own log lines are kept out of the output (in a file the error message names) unless --verbose.
 """
 
 PARTS = ("detector", "scorer", "emotion")
@@ -38,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn the face-analysis models (MTCNN detector, beauty scorer, emotion) into one "
                     "TF.js bundle with a manifest, and check it against Keras before saying done.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{export,verify}")
 
     export = sub.add_parser(
@@ -66,11 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("bundle", type=Path, help="bundle folder (holding manifest.json)")
     verify.add_argument("--backends", type=_comma_list(("cpu", "wasm")), default=("cpu", "wasm"),
                         metavar="LIST", help="TF.js backends to check on (default: cpu,wasm)")
+    for p in (export, verify):  # also accepted after the command
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show TensorFlow's own log lines too")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from facepack.quiet import quiet_native_logs
+
+    native_log = quiet_native_logs(args.verbose)
     # Imported here so `--help` answers at once, without loading TensorFlow.
     from converter.export import ExportError, export_bundle
     from converter.verify import verify_bundle
@@ -86,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             report = verify_bundle(args.bundle, args.backends)
     except ExportError as err:
         print(f"error: {err}", file=sys.stderr)
+        if native_log:
+            print(f"(TensorFlow's own log lines: {native_log})", file=sys.stderr)
         return 1
     except (ModelError, BundleError, MissingAssetError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -187,6 +187,7 @@ def export_bundle(
         if "detector" in parts:
             manifest["detector"] = spec.as_dict(spec.DETECTOR)
         manifest["images"] = spec.as_dict(spec.IMAGES)
+        manifest["results"] = {"csv": [list(column) for column in spec.RESULT_CSV]}
         write_manifest(tmp, manifest)
         step(f"verifying in Node on {', '.join(backends)}")
         report = verify_bundle(tmp, backends)

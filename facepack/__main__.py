@@ -17,11 +17,8 @@ exit status: 0 every photo analysed; 1 some photos could not be read (named, and
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--resume", action="store_true",
                          help="keep what the output file(s) already hold and analyse only the photos not in them")
     analyze.add_argument("--scorer", type=Path, metavar="PATH", help="a scorer model file (default: the embedded one)")
+    analyze.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
     return parser
 
 
@@ -55,6 +53,9 @@ def _summary(record: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from facepack.quiet import quiet_native_logs
+
+    quiet_native_logs(args.verbose)
     from tqdm import tqdm
 
     from facepack import analyze
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     for record in skipped:
         print(f"skipped {record['photo']}: {record['error']}", file=sys.stderr)
     done = len(photos) - len(records)
-    print(f"{len(records) - len(skipped)} photos analysed{f', {done} already in the output' if done else ''}"
+    analysed = len(records) - len(skipped)
+    print(f"{analysed} photo{'' if analysed == 1 else 's'} analysed{f', {done} already in the output' if done else ''}"
           f"{f', {len(skipped)} skipped' if skipped else ''}"
           + "".join(f"; written: {p}" for p in (args.json, args.csv) if p is not None), file=sys.stderr)
     return 1 if skipped else 0

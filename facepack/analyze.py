@@ -18,11 +18,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from facepack import images
+from facepack import images, spec
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
-CSV_COLUMNS = ("photo", "width", "height", "face", "x1", "y1", "x2", "y2", "confidence", "score", "score_argmax",
-               "emotion", "emotion_probability", "error")
 SAVE_EVERY_SECONDS = 10.0
 
 
@@ -51,6 +49,7 @@ def analyze_photo(pipeline, path: Path) -> dict:
 
 
 def csv_rows(record: dict) -> list[dict]:
+    """The rows of one record, formatted by spec.RESULT_CSV (the page's CSV download does the same)."""
     base = {"photo": record["photo"], "width": record.get("width", ""), "height": record.get("height", ""),
             "error": record.get("error", "")}
     if not record.get("faces"):
@@ -58,11 +57,14 @@ def csv_rows(record: dict) -> list[dict]:
     rows = []
     for i, face in enumerate(record["faces"], start=1):
         x1, y1, x2, y2 = face["box"]
-        rows.append({**base, "face": i, "x1": round(x1, 2), "y1": round(y1, 2), "x2": round(x2, 2),
-                     "y2": round(y2, 2), "confidence": round(face["confidence"], 5),
-                     "score": round(face["score"]["expected"], 3), "score_argmax": face["score"]["argmax"],
-                     "emotion": face["emotion"]["label"],
-                     "emotion_probability": round(max(face["emotion"]["probs"]), 4)})
+        score = face["score"]
+        values = {**base, "face": i, "x1": x1, "y1": y1, "x2": x2, "y2": y2, "confidence": face["confidence"],
+                  "score": score["expected"], "score_low": score["interval"][0], "score_high": score["interval"][1],
+                  "percentile": score["percentile"], "score_argmax": score["argmax"],
+                  "emotion": face["emotion"]["label"], "emotion_probability": max(face["emotion"]["probs"])}
+        rows.append({name: "" if values.get(name) is None else
+                     f"{values[name]:.{decimals}f}" if decimals is not None else values[name]
+                     for name, decimals in spec.RESULT_CSV})
     return rows
 
 
@@ -79,7 +81,7 @@ def write_json(path: Path, records: list[dict]) -> None:
 def write_csv(path: Path, records: list[dict], earlier_rows: list[dict] = ()) -> None:
     """`earlier_rows`: rows of a file being resumed, kept as they are before the new records."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(out, [name for name, _ in spec.RESULT_CSV], extrasaction="ignore")
     writer.writeheader()
     writer.writerows(earlier_rows)
     for record in records:

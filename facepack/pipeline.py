@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from facepack import spec
+from facepack import score, spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face
-from facepack.spec import expected_points
 
 
 @dataclass(frozen=True)
@@ -26,15 +25,17 @@ class FaceResult:
     face: Face
     score_probs: np.ndarray  # (101,) class k = k points
     emotion_probs: np.ndarray  # (7,) in spec.EMOTION_LABELS order
+    reference: tuple[float, ...] | None = None  # the manifest's reference ratings, in points
+
+    @property
+    def score(self) -> dict:
+        """expected, argmax, interval and percentile (facepack.score)."""
+        return score.summarize(self.score_probs, self.reference)
 
     @property
     def expected(self) -> float:
         """Expected score in points: sum_k p_k * k."""
-        return expected_points(self.score_probs[None])[0]
-
-    @property
-    def argmax(self) -> int:
-        return int(np.argmax(self.score_probs))
+        return self.score["expected"]
 
     @property
     def emotion(self) -> str:
@@ -46,7 +47,7 @@ class FaceResult:
             "box": self.face.box.tolist(),
             "landmarks": self.face.landmarks.tolist(),
             "confidence": self.face.confidence,
-            "score": {"expected": self.expected, "argmax": self.argmax, "probs": self.score_probs.tolist()},
+            "score": {**self.score, "probs": self.score_probs.tolist()},
             "emotion": {"label": self.emotion, "probs": self.emotion_probs.tolist()},
         }
 
@@ -65,6 +66,8 @@ class ReferencePipeline:
         loaded = load_scorer(scorer)
         self.scorer = loaded.model
         self.scorer_crop = spec.CropRule(**loaded.info["crop"])
+        reference = loaded.info["score"].get("reference")
+        self.reference = tuple(reference["points"]) if reference else None
         self.emotion = load_emotion().model
         self.emotion_crop = spec.EMOTION_CROP
 
@@ -90,4 +93,4 @@ class ReferencePipeline:
         faces = self.detect(image)
         scores = self.score(self.scorer_crops(image, faces))
         emotions = self.emotions(crop_faces(image, faces, self.emotion_crop))
-        return [FaceResult(f, s, e) for f, s, e in zip(faces, scores, emotions, strict=True)]
+        return [FaceResult(f, s, e, self.reference) for f, s, e in zip(faces, scores, emotions, strict=True)]

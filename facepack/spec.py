@@ -94,12 +94,14 @@ class CropRule:
 class ScoreSpec:
     """How a beauty rating (1..5) maps to the scorer's 101 classes and back.
 
-    Both sides report two decodings of the probabilities: `expected` = sum_k p_k * k points and
-    `argmax` = the most probable k.
+    Both sides report two decodings of the probabilities, `expected` = sum_k p_k * k points and
+    `argmax` = the most probable k, and the interval and percentile of facepack.score.
     """
 
     num_classes: int = 101  # class k means k points, 0..100
     points_per_rating: float = 20.0  # class = int(rating * 20 + 0.5); rating = points / 20
+    # The interval shown with a score: these quantiles of its 101-class distribution (facepack.score).
+    interval: tuple[float, float] = (0.1, 0.9)
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,14 @@ EMOTION_CROP = CropRule(anchor="box", size=1.2, output=64)
 
 # fer's FER2013 label order (fer.FER._get_labels).
 EMOTION_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+# A results table has one row per face (python -m facepack analyze --csv, the page's CSV download):
+# (column, decimals; None: written as it is). A photo without a face, or one that could not be
+# read, has one row with the face columns empty.
+RESULT_CSV: tuple[tuple[str, int | None], ...] = (
+    ("photo", None), ("width", None), ("height", None), ("face", None), ("x1", 2), ("y1", 2), ("x2", 2), ("y2", 2),
+    ("confidence", 5), ("score", 3), ("score_low", None), ("score_high", None), ("percentile", 2),
+    ("score_argmax", None), ("emotion", None), ("emotion_probability", 4), ("error", None))
 
 # Scorer and emotion graphs take RGB pixels as float32 in [0, 255], NHWC; any normalisation is
 # inside the graph, so the browser feeds the crop as it comes from the canvas.

@@ -74,3 +74,19 @@ def parity_reference():
         crops = pipeline.scorer_crops(image, [r.face for r in results])
         answers[name] = {"shape": image.shape, "faces": [r.as_dict() for r in results], "crops": crops}
     return answers
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (tests/browser, tests/web/test_static_site.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from web.harness import launch_chromium
+
+    with sync_playwright() as p:
+        try:
+            browser = launch_chromium(p)
+        except FileNotFoundError as err:
+            pytest.fail(str(err))
+        yield browser
+        browser.close()

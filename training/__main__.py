@@ -14,18 +14,16 @@ Training photos are augmented from the whole photo (turned up to 40 degrees, shr
 recompressed, mirrored, each detected again), then their crops are jittered and degraded;
 `--views 0` trains on clean crops and mirror images only. The first run detects every view
 once (about 12 minutes on 2 cores for the 60/40 split); later runs reuse the cache.
+TensorFlow's own log lines are kept out of the output unless --verbose.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import time
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "SCUT-FBP5500_v2"
 
@@ -90,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument("--no-mirror", dest="mirror", action="store_false",
                       help="do not score each crop with its mirror image inside the graph")
     _add_data_args(ship)
+    parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
+    for p in (crop, fit, evaluate, robust, ship):  # also accepted after the command
+        p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="show TensorFlow's own log lines too")
     return parser
 
 
@@ -181,6 +183,9 @@ def cmd_ship(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from facepack.quiet import quiet_native_logs
+
+    quiet_native_logs(args.verbose)
     from facepack.models import ModelError
     from training.dataset import DatasetError
 

@@ -61,7 +61,7 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) 
         log(f"no face found in {len(clean.no_face)} images (left out, listed in report.json): "
             f"{', '.join(clean.no_face[:10])}")
     training_photos = list({s.name: s for fold in folds for s in fold.train}.values())
-    views, jitter = ViewConfig(), CropJitter()
+    views, jitter = ViewConfig(), CropJitter().scaled(config.crop_jitter)
     pool = augmented_pool(dataset, training_photos, cache, rule, config.views, views, jitter, VIEW_SEED)
     partial = run_dir.with_name(run_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -213,6 +213,11 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
         "n_train": runs[0][2]["folds"][0]["n_train"], "n_val": len(r_val), "n_test": test["n"],
         "seconds": {b: r["folds"][0]["seconds"] for b, (_, _, r) in zip(backbones, runs, strict=True)},
         "no_face": runs[0][2]["no_face"],
+        # What the page places a score among (facepack.score.percentile_among): people's ratings
+        # of the test faces, not the model's scores.
+        "reference": {"about": "SCUT-FBP5500 v2, official 60/40 test split: each face's mean rating by 60 raters, "
+                               "times 20 (points)",
+                      "points": sorted(round(s.rating * spec.SCORE.points_per_rating, 4) for s in fold.test)},
     }
     write_json(card_tmp, card)
     tmp.replace(dest / "weights.npz")

@@ -27,7 +27,7 @@ from facepack.bundle import MANIFEST, read_manifest
 
 STATIC = Path(__file__).with_name("static")
 PACKAGE = Path(__file__).resolve().parents[1] / "js" / "src"  # the facepack JS package's browser modules
-PAGES = {"/": "index.html", "/selftest": "selftest.html"}
+PAGES = {"/": "index.html", "/selftest.html": "selftest.html"}
 
 # URL name under /vendor/ -> file inside node_modules: the ES module builds of TF.js and its
 # wasm backend, and the wasm binaries the backend fetches from the same folder.
@@ -44,12 +44,13 @@ VENDOR = {
 # same engine as tfjs's flat build) and Node's fs, path, os, perf_hooks and worker_threads,
 # which its package.json maps to nothing in browsers ("browser": {"fs": false, ...}); here they
 # map to an empty module.
+# URLs are relative to the page, so the static site (python -m web build) works under any path.
 IMPORT_MAP = {"imports": {
-    "facepack": "/js/index.js",
-    "@tensorflow/tfjs": "/vendor/tf.fesm.min.js",
-    "@tensorflow/tfjs-core": "/vendor/tf.fesm.min.js",
-    "@tensorflow/tfjs-backend-wasm": "/vendor/tf-backend-wasm.fesm.min.js",
-    **{name: "/static/node_builtin.js" for name in ("fs", "path", "os", "perf_hooks", "worker_threads")},
+    "facepack": "./js/index.js",
+    "@tensorflow/tfjs": "./vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-core": "./vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-backend-wasm": "./vendor/tf-backend-wasm.fesm.min.js",
+    **{name: "./static/node_builtin.js" for name in ("fs", "path", "os", "perf_hooks", "worker_threads")},
 }}
 IMPORT_MAP_SCRIPT = json.dumps(IMPORT_MAP, indent=1)
 _IMPORT_MAP_HASH = base64.b64encode(hashlib.sha256(IMPORT_MAP_SCRIPT.encode()).digest()).decode()
@@ -114,7 +115,9 @@ def create_app(bundle_dir: Path) -> Flask:
         return response
 
     app.add_url_rule("/", "index", lambda: page("/"))
-    app.add_url_rule("/selftest", "selftest", lambda: page("/selftest"))
+    app.add_url_rule("/index.html", "index_file", lambda: page("/"))
+    app.add_url_rule("/selftest.html", "selftest", lambda: page("/selftest.html"))
+    app.add_url_rule("/selftest", "selftest_short", lambda: page("/selftest.html"))
 
     @app.get("/js/<name>")
     def package_module(name: str) -> Response:

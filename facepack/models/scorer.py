@@ -292,12 +292,14 @@ def load_scorer(path: Path | None = None) -> BundleModel:
             "source": "embedded default",
             "architecture": architecture.as_dict(),
             "backbones": {b: BACKBONES[b].source for b in architecture.branches},
-            "trained_layers": (f"{len(card['layers'])} layers trained on SCUT-FBP5500, stored float16"
-                               if card else f"Dense(101) softmax, Glorot init seed {DEFAULT_SCORER_SEED}, untrained"),
+            # what training changed: {count, data, storage}; None: the head is a random init
+            "trained_layers": ({"count": len(card["layers"]), "data": "SCUT-FBP5500", "storage": "float16"}
+                               if card else None),
             "training_report": _training_summary(card) if card else None,
         }
     else:
         model = read_keras_model(Path(path), role="scorer")
+        card = None
         source = str(path)
         provenance = {"source": Path(path).name, "training_report": None}
         trained = True
@@ -318,6 +320,8 @@ def load_scorer(path: Path | None = None) -> BundleModel:
                 "label_rule": "class = int(rating * 20 + 0.5); rating 1..5, points 0..100",
                 "expected": "sum_k p_k * k  (points, 0..100)",
                 "argmax": "the most probable class k (points)",
+                # the test faces' ratings the page places a score among (written by `training ship`)
+                "reference": card.get("reference") if card else None,
             },
             "provenance": provenance,
         },

@@ -89,5 +89,7 @@ export async function startBackend(preferred = 'auto', { wasmPaths = defaultWasm
       failed.push({ backend, error: String(err && err.message ? err.message : err) });
     }
   }
-  throw new Error(`no TF.js backend could start: ${JSON.stringify(failed)}`);
+  const error = new Error(`no TF.js backend could start: ${JSON.stringify(failed)}`);
+  Object.assign(error, { code: 'backend_failed', params: { detail: failed.map((f) => `${f.backend}: ${f.error}`).join('; ') } });
+  throw error;
 }

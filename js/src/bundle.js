@@ -11,10 +11,18 @@ export const SCHEMA = 'facepack-bundle';
 export const SUPPORTED_VERSION = 1;
 export const MANIFEST = 'manifest.json';
 
+/**
+ * A bundle that cannot be used. `code` says why, for a page that words it in its own language:
+ * 'bundle_http' {path, status}, 'bundle_size' {path, bytes, expected}, 'bundle_sha256' {path},
+ * 'bundle_schema' {schema}, 'bundle_version' {version, supported}, 'bundle_field' {field},
+ * 'bundle_json' {path}, 'bundle_file_missing' {path}, 'bundle_models_missing' {models}.
+ */
 export class BundleError extends Error {
-  constructor(message) {
+  constructor(message, code = 'bundle_file_missing', params = {}) {
     super(message);
     this.name = 'BundleError';
+    this.code = code;
+    this.params = params;
   }
 }
 
@@ -25,7 +33,7 @@ export function urlSource(base) {
     name: root,
     async read(path, { cache } = {}) {
       const response = await fetch(root + path, cache ? { cache } : undefined);
-      if (!response.ok) throw new BundleError(`${path}: HTTP ${response.status}`);
+      if (!response.ok) throw new BundleError(`${path}: HTTP ${response.status}`, 'bundle_http', { path, status: response.status });
       return new Uint8Array(await response.arrayBuffer());
     },
   };
@@ -33,12 +41,23 @@ export function urlSource(base) {
 
 /** Check a parsed manifest's schema and version (Python: facepack.bundle.validate). */
 export function checkManifest(manifest) {
-  if (!manifest || typeof manifest !== 'object') throw new BundleError(`${MANIFEST}: not a JSON object`);
-  if (manifest.schema !== SCHEMA) throw new BundleError(`${MANIFEST}: schema ${manifest.schema} is not ${SCHEMA}`);
-  if (manifest.version !== SUPPORTED_VERSION) {
-    throw new BundleError(`${MANIFEST}: version ${manifest.version} is not supported (this facepack reads ${SUPPORTED_VERSION})`);
+  if (!manifest || typeof manifest !== 'object') throw new BundleError(`${MANIFEST}: not a JSON object`, 'bundle_json', { path: MANIFEST });
+  if (manifest.schema !== SCHEMA) {
+    throw new BundleError(`${MANIFEST}: schema ${manifest.schema} is not ${SCHEMA}`, 'bundle_schema', { schema: manifest.schema });
   }
-  for (const key of ['models', 'files', 'checks']) if (!(key in manifest)) throw new BundleError(`${MANIFEST}: missing field ${key}`);
+  if (manifest.version !== SUPPORTED_VERSION) {
+    throw new BundleError(
+      `${MANIFEST}: version ${manifest.version} is not supported (this facepack reads ${SUPPORTED_VERSION})`,
+      'bundle_version',
+      {
+        version: manifest.version,
+        supported: SUPPORTED_VERSION,
+      },
+    );
+  }
+  for (const field of ['models', 'files', 'checks']) {
+    if (!(field in manifest)) throw new BundleError(`${MANIFEST}: missing field ${field}`, 'bundle_field', { field });
+  }
   return manifest;
 }
 
@@ -49,7 +68,7 @@ export async function loadManifest(source) {
   try {
     manifest = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new BundleError(`${MANIFEST} is not readable JSON (${err.message})`);
+    throw new BundleError(`${MANIFEST} is not readable JSON (${err.message})`, 'bundle_json', { path: MANIFEST });
   }
   return checkManifest(manifest);
 }
@@ -72,17 +91,23 @@ export async function fetchVerified(source, manifest, onProgress = () => {}) {
       try {
         const bytes = await source.read(entry.path);
         if (bytes.byteLength !== entry.bytes) {
-          throw new BundleError(`${entry.path} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`);
+          throw new BundleError(`${entry.path} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`, 'bundle_size', {
+            path: entry.path,
+            bytes: bytes.byteLength,
+            expected: entry.bytes,
+          });
         }
         if (hex(await crypto.subtle.digest('SHA-256', bytes)) !== entry.sha256) {
-          throw new BundleError(`${entry.path} does not match its sha256 in the manifest`);
+          throw new BundleError(`${entry.path} does not match its sha256 in the manifest`, 'bundle_sha256', { path: entry.path });
         }
         files.set(entry.path, bytes);
         done += 1;
         if (!failed) onProgress(done, manifest.files.length);
       } catch (err) {
         failed = true;
-        throw err instanceof BundleError ? err : new BundleError(`${entry.path}: ${err.message}`);
+        throw err instanceof BundleError
+          ? err
+          : new BundleError(`${entry.path}: ${err.message}`, 'bundle_file_missing', { path: entry.path });
       }
     }),
   );
@@ -130,7 +155,10 @@ export async function loadModel(entry, files) {
   const json = JSON.parse(new TextDecoder().decode(files.get(entry.path)));
   const artifacts = graphArtifacts(json, (shard) => {
     const bytes = files.get(dirname(entry.path) + shard);
-    if (!bytes) throw new BundleError(`${dirname(entry.path) + shard} is not in the bundle`);
+    if (!bytes)
+      throw new BundleError(`${dirname(entry.path) + shard} is not in the bundle`, 'bundle_file_missing', {
+        path: dirname(entry.path) + shard,
+      });
     return bytes;
   });
   return tf.loadGraphModel({ load: async () => artifacts });

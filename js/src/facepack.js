@@ -3,7 +3,8 @@
 //   const fp = await Facepack.load(source, { backend: 'auto' });   // 'webgl', 'wasm', 'cpu'
 //   const faces = await fp.analyze(imageOrCanvasOrVideoOrPixels);
 //   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
-//   //   score: {expected, argmax, probs}, emotion: {label, probs}}], highest confidence first
+//   //   score: {expected, argmax, probs, interval, percentile}, emotion: {label, probs}}],
+//   highest confidence first (score.js says what the score fields mean)
 //   fp.timings      // milliseconds per stage of the last analyze()
 //   fp.loadTimings  // ms: backend start, manifest, fetch + sha256 (these overlap), model load, total
 //
@@ -16,13 +17,14 @@ import * as tf from '@tensorflow/tfjs';
 
 import { startBackend } from './backend.js';
 import { clip } from './boxes.js';
-import { fetchVerified, loadManifest, loadModel, runModel, urlSource } from './bundle.js';
+import { BundleError, fetchVerified, loadManifest, loadModel, runModel, urlSource } from './bundle.js';
 import { cropFaces } from './crop.js';
 import { rgbPixels } from './image.js';
 import { runONet } from './onet.js';
 import { runPNet } from './pnet.js';
 import { resizeArea } from './pyramid.js';
 import { runRNet } from './rnet.js';
+import { argmax, scoreSummary } from './score.js';
 import { checkSettings } from './settings.js';
 
 const MODELS = ['pnet', 'rnet', 'onet', 'scorer', 'emotion'];
@@ -32,19 +34,6 @@ export function detectionSize(height, width, maxSide) {
   if (Math.max(height, width) <= maxSide) return [height, width];
   if (height >= width) return [maxSide, Math.max(1, Math.floor((width * maxSide) / height + 0.5))];
   return [Math.max(1, Math.floor((height * maxSide) / width + 0.5)), maxSide];
-}
-
-/** Expected points sum_k p_k * k (Python: facepack.spec.expected_points). */
-export function expectedPoints(probs) {
-  let s = 0;
-  for (let k = 0; k < probs.length; k += 1) s += probs[k] * k;
-  return s;
-}
-
-function argmax(values) {
-  let best = 0;
-  for (let k = 1; k < values.length; k += 1) if (values[k] > values[best]) best = k;
-  return best;
 }
 
 function rows(flat, width) {
@@ -83,7 +72,10 @@ export class Facepack {
     const fetching = (async () => {
       const manifest = await loadManifest(bundle);
       const missing = MODELS.filter((name) => !manifest.models[name]);
-      if (missing.length) throw new Error(`the bundle has no ${missing.join(', ')} model (export it without --only)`);
+      if (missing.length) {
+        const models = missing.join(', ');
+        throw new BundleError(`the bundle has no ${models} model (export it without --only)`, 'bundle_models_missing', { models });
+      }
       checkSettings(manifest);
       timings.manifest = since(t0);
       const files = await fetchVerified(bundle, manifest, onProgress);
@@ -186,7 +178,7 @@ export class Facepack {
       this.timings.emotion = performance.now() - t;
       return faces.map((face, i) => ({
         ...face,
-        score: { expected: expectedPoints(scores[i]), argmax: argmax(scores[i]), probs: scores[i] },
+        score: scoreSummary(scores[i], scorer.score),
         emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
       }));
     } finally {

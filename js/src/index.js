@@ -8,7 +8,8 @@
 export { BACKENDS, CHOICES, autoBackend, startBackend } from './backend.js';
 export { BundleError, SCHEMA, SUPPORTED_VERSION, checkManifest, fetchVerified, graphArtifacts, loadManifest, urlSource } from './bundle.js';
 export { cropPixels, cropSquare } from './crop.js';
-export { Facepack, detectionSize, expectedPoints } from './facepack.js';
+export { Facepack, detectionSize } from './facepack.js';
 export { ImageError, decodeImage, rgbPixels } from './image.js';
+export { expectedPoints, percentileAmong, quantileClass, scoreSummary } from './score.js';
 export { runSelfTest } from './selftest.js';
 export { SettingsError, checkSettings } from './settings.js';

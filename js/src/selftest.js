@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { startBackend } from './backend.js';
 import { fetchVerified, loadManifest, loadModel, modelInput, runModel, urlSource } from './bundle.js';
-import { expectedPoints } from './facepack.js';
+import { expectedPoints } from './score.js';
 
 function f32(bytes) {
   return new Float32Array(bytes.slice().buffer);

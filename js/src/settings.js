@@ -5,20 +5,31 @@
 import { NMS_METHODS } from './boxes.js';
 import { checkCropRule } from './crop.js';
 
+/** A manifest setting this code does not implement; code 'setting_unsupported' {field, value}. */
 export class SettingsError extends Error {
-  constructor(message) {
+  constructor(message, params = {}) {
     super(message);
     this.name = 'SettingsError';
+    this.code = 'setting_unsupported';
+    this.params = params;
   }
 }
 
-function expect(where, value, allowed) {
-  if (!allowed.includes(value)) throw new SettingsError(`${where} ${JSON.stringify(value)} is not supported (${allowed.join(' or ')})`);
+function expect(field, value, allowed) {
+  if (!allowed.includes(value)) {
+    throw new SettingsError(`${field} ${JSON.stringify(value)} is not supported (${allowed.join(' or ')})`, {
+      field,
+      value: String(value),
+    });
+  }
 }
 
-function positive(where, value, integer = false) {
+function positive(field, value, integer = false) {
   if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
-    throw new SettingsError(`${where} must be a positive ${integer ? 'integer' : 'number'}, not ${JSON.stringify(value)}`);
+    throw new SettingsError(`${field} must be a positive ${integer ? 'integer' : 'number'}, not ${JSON.stringify(value)}`, {
+      field,
+      value: String(value),
+    });
   }
 }
 
@@ -39,10 +50,18 @@ export function checkDetector(d) {
     positive(`detector.${key}`, d[key], true);
   }
   if (!Number.isInteger(d.pnet_window_start) || d.pnet_window_start >= d.pnet_window_end) {
-    throw new SettingsError(`detector.pnet_window_start ${d.pnet_window_start} must be an integer below pnet_window_end`);
+    throw new SettingsError(`detector.pnet_window_start ${d.pnet_window_start} must be an integer below pnet_window_end`, {
+      field: 'detector.pnet_window_start',
+      value: String(d.pnet_window_start),
+    });
   }
   for (const key of ['scale_factor', 'pixel_divisor']) positive(`detector.${key}`, d[key]);
-  if (!(d.scale_factor < 1)) throw new SettingsError(`detector.scale_factor ${d.scale_factor} must be below 1`);
+  if (!(d.scale_factor < 1)) {
+    throw new SettingsError(`detector.scale_factor ${d.scale_factor} must be below 1`, {
+      field: 'detector.scale_factor',
+      value: String(d.scale_factor),
+    });
+  }
 }
 
 /** Every rule of a manifest that analysis needs; throws SettingsError naming the first bad field. */
@@ -50,12 +69,20 @@ export function checkSettings(manifest) {
   checkImagePolicy(manifest.images);
   checkDetector(manifest.detector);
   for (const name of ['scorer', 'emotion']) {
+    const rule = manifest.models[name].crop;
     try {
-      checkCropRule(manifest.models[name].crop, `models.${name}.crop`);
+      checkCropRule(rule, `models.${name}.crop`);
     } catch (err) {
-      throw new SettingsError(err.message);
+      throw new SettingsError(err.message, { field: `models.${name}.crop`, value: JSON.stringify(rule) });
     }
   }
   const { score } = manifest.models.scorer;
   positive('models.scorer.score.num_classes', score.num_classes, true);
+  const [low, high] = score.interval || [];
+  if (!(low > 0 && low < high && high < 1)) {
+    throw new SettingsError(`models.scorer.score.interval ${JSON.stringify(score.interval)} must be two quantiles 0 < low < high < 1`, {
+      field: 'models.scorer.score.interval',
+      value: JSON.stringify(score.interval),
+    });
+  }
 }

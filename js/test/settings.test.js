@@ -27,7 +27,7 @@ const manifest = () => ({
   models: {
     scorer: {
       crop: { anchor: 'landmarks', size: 3.2, output: 150, fill: 0, resize: 'bilinear', rotate: 'eyes' },
-      score: { num_classes: 101 },
+      score: { num_classes: 101, interval: [0.1, 0.9] },
     },
     emotion: { crop: { anchor: 'box', size: 1.2, output: 64, fill: 0, resize: 'bilinear', rotate: 'none' } },
   },
@@ -101,3 +101,9 @@ for (const [where, change, message] of [
     assert.throws(() => checkSettings(m), message);
   });
 }
+
+test('a score interval that is not two quantiles is refused', () => {
+  const m = manifest();
+  m.models.scorer.score.interval = [0.9, 0.1];
+  assert.throws(() => checkSettings(m), /models\.scorer\.score\.interval \[0\.9,0\.1\]/);
+});

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from web.harness import launch_chromium, serve
+from web.harness import serve
 
 
 @pytest.fixture(scope="session")
@@ -17,19 +17,6 @@ def server(default_bundle) -> Iterator[str]:
     url, stop = serve(default_bundle[0])
     yield url
     stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        try:
-            browser = launch_chromium(p)
-        except FileNotFoundError as err:
-            pytest.fail(str(err))
-        yield browser
-        browser.close()
 
 
 class PageWatch:

@@ -32,10 +32,10 @@ def test_chosen_files_are_analysed_in_the_page(watched_page, server):
     results.nth(2).wait_for(timeout=120_000)
     titles = results.all_text_contents()
     # Newest first.
-    assert titles[0].startswith("notes.txt: notes.txt is not a readable image"), titles
+    assert titles[0].startswith("notes.txt is not a readable image"), titles
     assert titles[1].startswith("noise.png: no face found"), titles
     assert titles[2].startswith("group.jpg: 3 faces"), titles
-    assert page.locator(".result table.faces").first.locator("tbody tr").count() == 3
+    assert page.locator(".result >> nth=2").locator("article.face").count() == 3
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(REPORT_DIR / "page-wasm.png"), full_page=True)
     # Everything happened here: only GETs to the page's own origin, no image sent anywhere.
@@ -48,7 +48,7 @@ def test_chosen_files_are_analysed_in_the_page(watched_page, server):
 def test_sample_button_analyses_a_served_sample(watched_page, server):
     open_page(watched_page, server)
     page = watched_page.page
-    page.click("#samples button:text('sample2')")
+    page.click("#samples button >> nth=1")  # sample 2
     page.locator("#results .result h3").first.wait_for(timeout=120_000)
     assert page.locator("#results .result h3").first.text_content().startswith("sample2.jpg: 1 face")
     assert page.locator("#card").text_content().count("Pearson") >= 1
@@ -120,18 +120,18 @@ def test_page_refuses_a_tampered_truncated_or_newer_bundle_naming_the_file(brows
         data[1000] ^= 0x10
         (bundle_copy / scorer_shard).write_bytes(bytes(data))
 
-    assert f"{scorer_shard} does not match its sha256" in _page_status_on(browser, bundle_copy, flip_a_bit)
+    assert f"file {scorer_shard} does not match its sha256" in _page_status_on(browser, bundle_copy, flip_a_bit)
     restore()
 
     def truncate():
         (bundle_copy / onet_shard).write_bytes(original[onet_shard][:-100])
 
     size = len(original[onet_shard])
-    expected = f"{onet_shard} has {size - 100} bytes, the manifest says {size}"
+    expected = f"file {onet_shard} has {size - 100} bytes; its manifest says {size}"
     assert expected in _page_status_on(browser, bundle_copy, truncate)
     restore()
 
     def newer_version():
         manifest_path.write_text(json.dumps({**manifest, "version": 2}))
 
-    assert "manifest.json: version 2 is not supported" in _page_status_on(browser, bundle_copy, newer_version)
+    assert "version 2 is not supported (this page reads 1)" in _page_status_on(browser, bundle_copy, newer_version)

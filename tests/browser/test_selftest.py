@@ -14,7 +14,7 @@ DONE = "#status[data-state=done], #status[data-state=error]"
 
 
 def run_selftest(watch: PageWatch, url: str, backend: str) -> dict:
-    watch.page.goto(f"{url}/selftest?backend={backend}&autorun=1")
+    watch.page.goto(f"{url}/selftest.html?backend={backend}&autorun=1")
     watch.page.wait_for_selector(DONE, timeout=240_000)
     return watch.page.evaluate("window.selfTestResult")
 
@@ -48,7 +48,7 @@ def test_page_refuses_a_tampered_bundle_and_names_the_file(browser, bundle_copy)
     url, stop = serve(bundle_copy)
     try:
         page = browser.new_page()
-        page.goto(f"{url}/selftest?backend=cpu&autorun=1")
+        page.goto(f"{url}/selftest.html?backend=cpu&autorun=1")
         page.wait_for_selector(DONE, timeout=120_000)
         assert page.get_attribute("#status", "data-state") == "error"
         assert f"{shard} does not match its sha256" in page.inner_text("#status")

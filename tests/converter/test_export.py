@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -153,3 +154,18 @@ def test_cli_verify_prints_the_table(default_bundle):
     proc = _cli("verify", str(default_bundle[0]))
     assert proc.returncode == 0, proc.stderr
     assert "wasm max diff" in proc.stdout and "PASSED" in proc.stdout
+
+
+# Every line `export` prints is one of its own: a timed step, the verify table, the verdict.
+OWN_LINE = re.compile(r"^(\[\s*\d+\.\d+s\] .+|bundle .+ \(--quantize \w+\)|model +weights +size .+"
+                      r"|(pnet|rnet|onet|scorer|emotion) +\w+ .+|PASSED|FAILED)$")
+
+
+@pytest.mark.slow
+def test_cli_export_prints_only_its_own_lines_unless_verbose(tmp_path):
+    quiet = _cli("export", "--only", "emotion", "--out", str(tmp_path / "b"))
+    assert quiet.returncode == 0, quiet.stderr
+    lines = (quiet.stdout + quiet.stderr).splitlines()
+    assert lines and all(OWN_LINE.match(line) for line in lines), [line for line in lines if not OWN_LINE.match(line)]
+    loud = _cli("export", "--only", "emotion", "--out", str(tmp_path / "b"), "--verbose")
+    assert loud.returncode == 0 and any(not OWN_LINE.match(line) for line in loud.stderr.splitlines())

@@ -50,7 +50,8 @@ def test_json_records_have_the_analyze_shape_and_progress_goes_to_stderr(node_re
     records, stderr = node_results
     face = next(f for r in records.values() for f in r["faces"])
     assert set(face) == {"box", "landmarks", "confidence", "score", "emotion"}
-    assert set(face["score"]) == {"expected", "argmax", "probs"} and len(face["score"]["probs"]) == 101
+    assert set(face["score"]) == {"expected", "argmax", "probs", "interval", "percentile"}
+    assert len(face["score"]["probs"]) == 101
     assert set(face["emotion"]) == {"label", "probs"} and len(face["emotion"]["probs"]) == 7
     assert f"[{len(records)}/{len(records)}]" in stderr
 

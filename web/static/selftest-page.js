@@ -2,7 +2,7 @@
 // ?backend=wasm&autorun=1 runs the self-test at load (the browser tests use this).
 import { BACKENDS, loadManifest, runSelfTest, urlSource } from 'facepack';
 
-const BUNDLE = '/bundle/';
+const BUNDLE = 'bundle/';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);

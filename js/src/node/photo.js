@@ -221,7 +221,7 @@ async function decodeWith(format, bytes, name) {
     try {
       png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
     } catch (err) {
-      throw new ImageError(`${name} is not a readable image: ${err.message}`);
+      throw new ImageError(`${name} is not a readable image: ${err.message}`, 'image_unreadable', { name, detail: err.message });
     }
     return { rgb: overWhite(png.data, png.width, png.height, png.depth === 16), width: png.width, height: png.height };
   }
@@ -231,11 +231,13 @@ async function decodeWith(format, bytes, name) {
   try {
     image = await decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   } catch {
-    throw new ImageError(`${name} is not a readable image: ${warnings.join('; ') || `the ${format} decoder refused it`}`);
+    const detail = warnings.join('; ') || `the ${format} decoder refused it`;
+    throw new ImageError(`${name} is not a readable image: ${detail}`, 'image_unreadable', { name, detail });
   }
   // libjpeg warns and fills the rest grey where Pillow refuses the file: refuse it too.
   const warning = warnings.find((w) => /premature end|corrupt|truncated/i.test(w));
-  if (warning) throw new ImageError(`${name} is not a readable image: ${warning.trim()}`);
+  if (warning)
+    throw new ImageError(`${name} is not a readable image: ${warning.trim()}`, 'image_unreadable', { name, detail: warning.trim() });
   return { rgb: overWhite(image.data, image.width, image.height), width: image.width, height: image.height };
 }
 
@@ -248,13 +250,19 @@ async function decodeWith(format, bytes, name) {
  * @throws {ImageError} not a JPEG, PNG or WebP, truncated, CMYK, or over the pixel limit
  */
 export async function decodePhoto(bytes, name = 'image', policy = DEFAULT_POLICY) {
-  if (bytes.length === 0) throw new ImageError(`${name} is not a readable image: the file is empty`);
+  const unreadable = (detail) => new ImageError(`${name} is not a readable image: ${detail}`, 'image_unreadable', { name, detail });
+  if (bytes.length === 0) throw unreadable('the file is empty');
   const format = formatOf(bytes);
-  if (!format) throw new ImageError(`${name} is not a readable image: not a JPEG, PNG or WebP file (what Node reads)`);
+  if (!format) throw unreadable('not a JPEG, PNG or WebP file (what Node reads)');
   const size = header(format, bytes);
-  if (!size) throw new ImageError(`${name} is not a readable image: its ${format} header is incomplete`);
+  if (!size) throw unreadable(`its ${format} header is incomplete`);
   checkPixelLimit(size.width, size.height, policy, name);
-  if (size.components === 4) throw new ImageError(`${name} is a CMYK JPEG, which Node does not read (convert it to RGB)`);
+  if (size.components === 4) {
+    throw new ImageError(`${name} is a CMYK JPEG, which Node does not read (convert it to RGB)`, 'image_unreadable', {
+      name,
+      detail: 'CMYK JPEG',
+    });
+  }
   const { rgb, width, height } = applyOrientation(await decodeWith(format, bytes, name), exifOrientation(format, bytes));
   return { data: rgb, width, height };
 }
@@ -265,7 +273,8 @@ export async function readPhoto(file, policy = DEFAULT_POLICY) {
   try {
     bytes = new Uint8Array(await fs.readFile(file));
   } catch (err) {
-    throw new ImageError(`${file} cannot be read: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    const detail = err.code === 'ENOENT' ? 'no such file' : err.message;
+    throw new ImageError(`${file} cannot be read: ${detail}`, 'image_unreadable', { name: String(file), detail });
   }
   return decodePhoto(bytes, String(file), policy);
 }

@@ -1,0 +1,168 @@
+"""The page people use: two languages, the score as a chart with its interval and percentile,
+downloads that hold what the page shows, keyboard use, a narrow layout, and screenshots.
+
+Screenshots in English and Chinese, wide and 390 px narrow, go to reports/page-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from facepack import score as score_module
+from tests.browser.conftest import REPORT_DIR, PageWatch
+
+pytestmark = pytest.mark.slow
+
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
+# Latin words the Chinese page may show: names of things, and data (file names, backends).
+NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "MTCNN", "SCUT-FBP5500", "FER2013",
+         "JSON", "CSV", "PNG", "Keras", "softmax", "face-api.js", "ResNet-29", "npm", "Human", "FaceRes",
+         "MobileNet", "VGGFace2", "float16", "v2", "GPU", "wasm", "webgl", "cpu", "auto", "English", "PyPI",
+         "fer", "mtcnn", "sample1.jpg", "swiftshader", "SwiftShader", "Google", "Vulkan", "Subzero",
+         "Device", "LLVM", "ANGLE", "Inc", "sha256", "vladmandic", "face-api", "human-models"}
+
+TEXT_NODES_JS = """() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode;
+    if (node.parentElement.closest('script, style, option') || !node.textContent.trim()) continue;
+    out.push(node.textContent.trim());
+  }
+  for (const el of document.querySelectorAll('[aria-label]')) out.push(el.getAttribute('aria-label'));
+  return out;
+}"""
+
+
+def open_page(browser, server, locale: str, width: int = 1200):
+    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    page.goto(f"{server}/?backend=wasm")
+    page.wait_for_selector("#status[data-state=ready]", timeout=180_000)
+    return context, watch
+
+
+def analyse_sample(page, n: int = 1) -> None:
+    count = page.locator(".result").count()
+    page.click(f"#samples button >> nth={n - 1}")
+    page.wait_for_selector(f".result >> nth={count}", timeout=120_000)
+
+
+@pytest.fixture(scope="module")
+def english(browser, server):
+    context, watch = open_page(browser, server, "en-GB")
+    analyse_sample(watch.page)
+    yield watch
+    context.close()
+
+
+def test_the_language_follows_the_browser_and_the_switch_is_remembered(browser, server):
+    context, watch = open_page(browser, server, "zh-CN")
+    page = watch.page
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.text_content("#results-title") == "结果" and "浏览器" in page.text_content("header")
+    page.select_option("#language", "en")
+    assert page.text_content("#results-title") == "Results" and page.evaluate("document.documentElement.lang") == "en"
+    page.reload()
+    page.wait_for_selector("#status[data-state=ready]", timeout=180_000)
+    assert page.text_content("#results-title") == "Results"  # remembered over the browser's zh-CN
+    assert not watch.errors, watch.errors
+    context.close()
+
+
+def test_no_english_is_left_in_the_chinese_page(browser, server):
+    context, watch = open_page(browser, server, "zh-CN")
+    analyse_sample(watch.page)
+    watch.page.click("details summary")
+    words = set()
+    for text in watch.page.evaluate(TEXT_NODES_JS):
+        words |= {w.rstrip(".") for w in LATIN.findall(text)}
+    assert words <= NAMES, f"English left in the Chinese page: {sorted(words - NAMES)}"
+    assert not watch.errors, watch.errors
+    context.close()
+
+
+def test_each_face_has_a_chart_of_101_probabilities_with_pythons_interval_and_percentile(english):
+    page = english.page
+    faces = page.evaluate("window.facepackResults[0].faces")
+    charts = page.locator(".result >> nth=0").locator("svg.chart")
+    assert len(faces) == charts.count() == 3
+    for i, face in enumerate(faces):
+        bars = [float(p) for p in charts.nth(i).locator("rect.bar").evaluate_all("els => els.map((e) => e.dataset.p)")]
+        assert len(bars) == 101 and sum(bars) == pytest.approx(1, abs=1e-5)
+        assert bars == pytest.approx(face["score"]["probs"], abs=0)
+        reference = page.evaluate("window.facepack.manifest.models.scorer.score.reference")
+        assert reference is not None, "the shipped scorer carries its reference ratings"
+        python = score_module.summarize(np.asarray(face["score"]["probs"], np.float32), reference["points"])
+        assert face["score"]["interval"] == python["interval"]
+        assert face["score"]["percentile"] == pytest.approx(python["percentile"], abs=1e-9)
+        chart = charts.nth(i)
+        assert [int(chart.get_attribute("data-low")), int(chart.get_attribute("data-high"))] == python["interval"]
+        card = page.locator(".result >> nth=0").locator("article.face").nth(i)
+        shown = float(card.locator(".percentile").get_attribute("data-percentile"))
+        assert shown == pytest.approx(python["percentile"])
+        assert f"{python['interval'][0]} and {python['interval'][1]}" in card.locator(".interval").text_content()
+
+
+def test_downloads_hold_what_the_page_shows(english, tmp_path):
+    page = english.page
+    shown = page.evaluate("window.facepackResults")
+    with page.expect_download() as info:
+        page.click("#download-json")
+    records = json.loads(open(info.value.path()).read())
+    assert records == shown[::-1]  # oldest first, as the command lines write them
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    rows = list(csv.DictReader(io.StringIO(open(info.value.path()).read())))
+    faces = shown[0]["faces"]
+    assert [r["photo"] for r in rows] == ["sample1.jpg"] * 3
+    for row, face, text in zip(rows, faces, page.locator(".result >> nth=0").locator(".score").all_text_contents(),
+                               strict=True):
+        assert float(row["score"]) == pytest.approx(face["score"]["expected"], abs=5e-4)
+        assert f"{float(row['score']):.1f}" in text  # the score the page shows
+        assert row["emotion"] == face["emotion"]["label"]
+        assert [int(row["score_low"]), int(row["score_high"])] == face["score"]["interval"]
+    with page.expect_download() as info:
+        page.click(".result >> nth=0 >> .save-png")
+    png = np.asarray(Image.open(info.value.path()).convert("RGB"))
+    data_url = page.evaluate("document.querySelector('.result canvas.photo').toDataURL('image/png')")
+    import base64
+
+    canvas = np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",")[1]))).convert("RGB"))
+    assert png.shape == canvas.shape and (png == canvas).all()
+
+
+def test_the_drop_zone_samples_and_webcam_work_from_the_keyboard(english):
+    page = english.page
+    page.focus("#drop")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    assert chooser.value.is_multiple()
+    assert page.get_attribute("#status", "aria-live") == "polite"
+    for selector in ("#samples button >> nth=0", "#webcam", "#language", "#backend"):
+        page.focus(selector)
+        assert page.evaluate("document.activeElement !== document.body")
+    alt = page.locator(".result canvas.photo >> nth=0").get_attribute("aria-label")
+    assert "sample1.jpg" in alt and "3" in alt
+
+
+@pytest.mark.parametrize("locale, lang", [("en-GB", "en"), ("zh-CN", "zh")])
+def test_screenshots_wide_and_narrow_and_no_horizontal_scroll_at_390_px(browser, server, locale, lang):
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    for width, name in ((1200, "wide"), (390, "narrow")):
+        context, watch = open_page(browser, server, locale, width)
+        analyse_sample(watch.page)
+        page = watch.page
+        page.screenshot(path=str(REPORT_DIR / f"page-{lang}-{name}.png"), full_page=True)
+        if width == 390:
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the narrow page scrolls sideways"
+        assert not watch.errors, watch.errors
+        context.close()
