@@ -1,26 +1,30 @@
-"""The browser pipeline against the Python reference: the same photos, one run, one machine.
+"""The page against the Python reference and against face-api.js: the same photos, one run, one machine.
 
-    python -m bench [--bundle bundle] [--scut 10] [--runs 5] [--quantized] [--out bench/results/latest.json]
+    python -m bench [--bundle bundle] [--scut 10] [--runs 5] [--variants wasm,...] [--quantized]
 
-Measures, in this order (the machine is shared and noisy, so only ratios within one run count):
-1. Python reference (facepack.pipeline: the `mtcnn` package + Keras) per stage and end to end,
-   on every photo, median of --runs after one warm-up; Keras scorer and emotion at batch 1.
+Measures, in one run (the machine is shared and noisy, so only ratios within one run count):
+1. The Python reference (facepack.pipeline, its own per-stage timings) on every photo: median
+   of --runs after one warm-up; the Keras scorer at batch 1.
 2. The real page in Debian's Chromium, served by the real Flask app on loopback, per variant:
-   wasm (threads + SIMD), wasm on one thread, webgl, cpu. For each: cold start (a fresh browser
-   context: page open -> bundle fetched and checked -> models loaded -> first result), then per
-   photo one warm-up and the median of --runs, the scorer at batch 1, peak tensor memory, and
-   numTensors over 50 analyses (wasm). webgl and cpu (software here, 15-30 s a photo) run on the
-   1920x1280 photo only, --slow-runs times.
-3. With --quantized: float16 and uint8 bundles exported to a temporary folder; sizes per model,
-   wasm end-to-end time and how far their scores move from Python's.
-Photos: face-api's six demo photos, plus --scut SCUT-FBP5500 test images when ../shared has them.
-Prints ratio tables (browser / Python) and writes everything to --out as JSON.
+   wasm (threads + SIMD), wasm on one thread, webgl, cpu. For each: cold start (a fresh context:
+   page open -> bundle fetched and checked -> models loaded -> first result), per photo one
+   warm-up and the median of --runs, the scorer at batch 1, peak tensor memory and numTensors
+   over 50 analyses. webgl and cpu (software here, 15-30 s a photo) run on the first photo only.
+3. face-api.js (bench/faceapi.py) in the same Chromium on wasm: its whole chain per photo, its
+   cold start and its download.
+4. Live mode (js/src/live.js) on the generated clip (bench/clip.py, 100 frames of 640x480):
+   frames per second after one warm-up pass, and keyframes.
+5. With --quantized: float16 and uint8 bundles: sizes, wasm time, score shift.
+Photos: face-api's six demo photos, a 640x480 frame (the clip's first), and --scut SCUT-FBP5500
+test images when ../shared has them. Prints the tables (page / Python and page / face-api
+ratios) and writes everything to --out as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import io
 import json
 import os
 import platform
@@ -30,9 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from facepack import assets  # noqa: E402
+from facepack import assets
 
 ROOT = Path(__file__).resolve().parents[1]
 SCUT = ROOT.parent / "shared" / "data" / "SCUT-FBP5500_v2"
@@ -43,28 +45,13 @@ VARIANTS = {  # name -> page query, and whether it is fast enough here for every
     "webgl": ("backend=webgl", False),
     "cpu": ("backend=cpu", False),
 }
-
-ANALYZE_JS = """async ({b64, runs}) => {
-  const { decodeImage } = await import('facepack');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const out = [];
-  for (let i = 0; i < runs; i += 1) {
-    const t0 = performance.now();
-    const bitmap = await decodeImage(new Blob([bytes]));
-    const decode = performance.now() - t0;
-    const faces = await window.facepack.analyze(bitmap);
-    bitmap.close();
-    out.push({ faces: faces.length, expected: faces.map((f) => f.score.expected),
-               timings: { ...window.facepack.timings, decode, total: performance.now() - t0 } });
-  }
-  return out;
-}"""
+FRAME = "frame-640x480.png"
 
 COLD_START_JS = """async () => {
   const ready = performance.now();
   const { decodeImage } = await import('facepack');
   const t0 = performance.now();
-  const blob = await (await fetch('/samples/sample1.jpg')).blob();
+  const blob = await (await fetch('samples/sample1.jpg')).blob();
   const bitmap = await decodeImage(blob);
   const faces = await window.facepack.analyze(bitmap);
   return { ready_ms: ready, first_result_ms: performance.now(), photo_ms: performance.now() - t0,
@@ -106,7 +93,14 @@ def median(values) -> float:
 
 
 def photos(scut: int) -> list[tuple[str, bytes]]:
-    chosen = [(p.name, p.read_bytes()) for p in assets.sample_photos()]
+    """The demo photos, the clip's first frame as a PNG, and `scut` SCUT-FBP5500 test photos."""
+    from PIL import Image
+
+    from bench.clip import clip_frames
+
+    frame = io.BytesIO()
+    Image.fromarray(clip_frames(1)[0]).save(frame, "PNG")
+    chosen = [(p.name, p.read_bytes()) for p in assets.sample_photos()] + [(FRAME, frame.getvalue())]
     if scut and SCUT.is_dir():
         from training.dataset import ScutFbp5500
 
@@ -116,29 +110,12 @@ def photos(scut: int) -> list[tuple[str, bytes]]:
     return chosen
 
 
-def small_photo() -> bytes:
-    """One face, 240x220: for the 50-analysis tensor count."""
-    import io
-
-    from PIL import Image
-
-    from facepack.images import load_image
-
-    buf = io.BytesIO()
-    Image.fromarray(load_image(assets.sample_photos()[1])).crop((1300, 60, 1780, 500)).resize((240, 220)).save(
-        buf, "PNG"
-    )
-    return buf.getvalue()
-
-
 # ------------------------------------------------------------------------------------ Python
 def python_reference(items, runs: int, log) -> dict:
     import numpy as np
 
-    from facepack.crop import crop_faces
     from facepack.images import load_image
     from facepack.pipeline import ReferencePipeline
-    from facepack.spec import expected_points
 
     pipeline = ReferencePipeline()
     out = {}
@@ -147,72 +124,91 @@ def python_reference(items, runs: int, log) -> dict:
         for _ in range(runs + 1):
             t0 = time.perf_counter()
             image = load_image(data, name)
-            t1 = time.perf_counter()
-            faces = pipeline.detect(image)
-            t2 = time.perf_counter()
-            probs = pipeline.score(pipeline.scorer_crops(image, faces))
-            t3 = time.perf_counter()
-            pipeline.emotions(crop_faces(image, faces, pipeline.emotion_crop))
-            t4 = time.perf_counter()
-            times.append(
-                {"decode": t1 - t0, "detect": t2 - t1, "scorer": t3 - t2, "emotion": t4 - t3, "total": t4 - t0}
-            )
+            decode = 1000 * (time.perf_counter() - t0)
+            results = pipeline.analyze(image)
+            times.append({"decode": decode, **pipeline.timings, "total": decode + pipeline.timings["total"]})
         out[name] = {
             "size": [int(image.shape[1]), int(image.shape[0])],
-            "faces": len(faces),
-            "expected": expected_points(probs).tolist(),
-            "median_ms": {k: 1000 * median(t[k] for t in times[1:]) for k in times[0]},
+            "faces": len(results),
+            "expected": [r.expected for r in results],
+            "median_ms": {k: median(t[k] for t in times[1:]) for k in times[0]},
         }
-        log(f"python  {name}: {out[name]['median_ms']['total']:.0f} ms, {len(faces)} faces")
+        log(f"python  {name}: {out[name]['median_ms']['total']:.0f} ms, {len(results)} faces")
     crop = np.random.default_rng(0).uniform(0, 255, (1, *pipeline.scorer.input_shape[1:])).astype("float32")
     batch1 = []
     for _ in range(21):
         t = time.perf_counter()
         pipeline.score(crop)
-        batch1.append(time.perf_counter() - t)
-    return {"photos": out, "scorer_batch1_ms": 1000 * median(batch1[1:])}
+        batch1.append(1000 * (time.perf_counter() - t))
+    return {"photos": out, "scorer_batch1_ms": median(batch1[1:])}
 
 
-# ----------------------------------------------------------------------------------- browser
-def browser_variant(browser, url: str, variant: str, items, runs: int, slow_runs: int, log) -> dict:
-    query, fast = VARIANTS[variant]
+# ------------------------------------------------------------------------------------- page
+def open_page(browser, url: str, query: str):
     context = browser.new_context()  # fresh: nothing cached, a real cold start
     page = context.new_page()
     page.goto(f"{url}/?{query}")
     page.wait_for_selector("#status:not([data-state=loading])", timeout=300_000)
     if page.get_attribute("#status", "data-state") != "ready":
-        raise RuntimeError(f"{variant}: {page.text_content('#status')}")
+        raise RuntimeError(f"{query}: {page.text_content('#status')}")
+    return context, page
+
+
+def page_variant(browser, url: str, variant: str, items, runs: int, slow_runs: int, log) -> dict:
+    from web.harness import ANALYZE_JS
+
+    query, fast = VARIANTS[variant]
+    context, page = open_page(browser, url, query)
     cold = page.evaluate(COLD_START_JS)
     log(f"{variant}: ready {cold['ready_ms']:.0f} ms after page open, first result at {cold['first_result_ms']:.0f} ms")
     result = {"backend": cold["backend"], "wasm": cold["wasm"], "cold_start": cold, "photos": {}}
-    chosen = items if fast else [items[0]]
-    for name, data in chosen:
-        got = page.evaluate(
-            ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "runs": (runs if fast else slow_runs) + 1}
-        )
-        timed = got[1:]
+    for name, data in items if fast else items[:1]:
+        got = page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name,
+                                         "runs": (runs if fast else slow_runs) + 1})
         result["photos"][name] = {
-            "faces": got[0]["faces"],
-            "expected": got[0]["expected"],
-            "median_ms": {s: median(r["timings"].get(s, 0) for r in timed) for s in STAGES},
+            "faces": len(got[0]["faces"]),
+            "expected": [f["score"]["expected"] for f in got[0]["faces"]],
+            "median_ms": {s: median(r["timings"].get(s, 0) for r in got[1:]) for s in STAGES},
         }
         log(f"{variant} {name}: {result['photos'][name]['median_ms']['total']:.0f} ms")
     result["scorer_batch1_ms"] = median(page.evaluate(BATCH1_JS, {"runs": 10 if fast else 2}))
-    memory_photo = items[0][1]
-    result["memory"] = page.evaluate(
-        MEMORY_JS,
-        {
-            "b64": base64.b64encode(small_photo() if fast else memory_photo).decode(),
-            "repeats": 50 if variant == "wasm" else 2,
-        },
-    )
+    result["memory"] = page.evaluate(MEMORY_JS, {"b64": base64.b64encode(items[0][1]).decode(),
+                                                 "repeats": 50 if variant == "wasm" else 2})
     context.close()
     return result
 
 
-def run_browser(bundle: Path, variants: list[str], items, runs: int, slow_runs: int, log) -> dict:
+def live_mode(browser, url: str, log) -> dict:
+    """Frames per second of live mode on the clip (wasm), after one warm-up pass."""
+    from bench.clip import HEIGHT, WIDTH, clip_frames
+    from web.harness import LIVE_JS, NUM_TENSORS_JS, frames_b64
+
+    frames = frames_b64(clip_frames(100))
+    context, page = open_page(browser, url, "backend=wasm")
+    passes = []
+    for _ in range(2):
+        got = []
+        for start in range(0, len(frames), 20):
+            got += page.evaluate(LIVE_JS, {"frames": frames[start:start + 20], "width": WIDTH, "height": HEIGHT,
+                                           "reset": start == 0})
+        passes.append(got)
+    tensors = page.evaluate(NUM_TENSORS_JS)
+    context.close()
+    timed = passes[1]
+    total_s = sum(f["ms"] for f in timed) / 1000
+    result = {"frames": len(timed), "fps": len(timed) / total_s, "keyframes": sum(f["keyframe"] for f in timed),
+              "median_ms": median(f["ms"] for f in timed),
+              "keyframe_median_ms": median(f["ms"] for f in timed if f["keyframe"]),
+              "tracked_median_ms": median(f["ms"] for f in timed if not f["keyframe"]), "num_tensors_after": tensors}
+    log(f"live mode: {result['fps']:.1f} frames a second, {result['keyframes']} keyframes")
+    return result
+
+
+def run_browser(bundle: Path, variants: list[str], items, runs: int, slow_runs: int, log, faceapi: bool = True,
+                live: bool = True) -> dict:
     from playwright.sync_api import sync_playwright
 
+    from bench.faceapi import run_faceapi
     from web.harness import launch_chromium, serve
 
     url, stop = serve(bundle, quiet=True)
@@ -220,7 +216,12 @@ def run_browser(bundle: Path, variants: list[str], items, runs: int, slow_runs: 
         with sync_playwright() as p:
             browser = launch_chromium(p)
             try:
-                return {v: browser_variant(browser, url, v, items, runs, slow_runs, log) for v in variants}
+                out = {"page": {v: page_variant(browser, url, v, items, runs, slow_runs, log) for v in variants}}
+                if faceapi:
+                    out["faceapi"] = run_faceapi(browser, items, runs, log)
+                if live:
+                    out["live"] = live_mode(browser, url, log)
+                return out
             finally:
                 browser.close()
     finally:
@@ -235,12 +236,9 @@ def bundle_sizes(bundle: Path) -> dict:
         top = entry["path"].split("/")[0]
         if top in manifest["models"]:
             sizes[top] = sizes.get(top, 0) + entry["bytes"]
-    return {
-        "quantization": manifest["quantization"],
-        "models": {
-            m: {"bytes": sizes[m], "weights": manifest["models"][m]["quantization"]} for m in manifest["models"]
-        },
-    }
+    return {"quantization": manifest["quantization"], "total_bytes": sum(sizes.values()),
+            "models": {m: {"bytes": sizes[m], "weights": manifest["models"][m]["quantization"],
+                           "weight_bytes": manifest["models"][m].get("weight_bytes")} for m in manifest["models"]}}
 
 
 def quantized(items, reference: dict, runs: int, log) -> dict:
@@ -252,113 +250,117 @@ def quantized(items, reference: dict, runs: int, log) -> dict:
             path = Path(tmp) / q
             export_bundle(path, quantize=q, log=lambda _: None)
             demo = [it for it in items if it[0].startswith("sample")]
-            timed = run_browser(path, ["wasm"], demo, runs, 0, log)["wasm"]
-            shift = max(
-                (
-                    abs(a - b)
-                    for name, r in timed["photos"].items()
-                    for a, b in zip(r["expected"], reference["photos"][name]["expected"], strict=False)
-                ),
-                default=0.0,
-            )
-            out[q] = {
-                **bundle_sizes(path),
-                "wasm_total_ms": {n: r["median_ms"]["total"] for n, r in timed["photos"].items()},
-                "max_score_shift_points": shift,
-            }
+            timed = run_browser(path, ["wasm"], demo, runs, 0, log, faceapi=False, live=False)["page"]["wasm"]
+            shift = max((abs(a - b) for name, r in timed["photos"].items()
+                         for a, b in zip(r["expected"], reference["photos"][name]["expected"], strict=False)),
+                        default=0.0)
+            out[q] = {**bundle_sizes(path), "wasm_total_ms": {n: r["median_ms"]["total"]
+                                                             for n, r in timed["photos"].items()},
+                      "max_score_shift_points": shift}
             log(f"{q}: max score shift {shift:.3f} points")
     return out
 
 
 # ---------------------------------------------------------------------------------- report
-def ratio_tables(result: dict) -> str:
+def table(head: list[str], rows: list[list]) -> str:
+    """A markdown table: one shape for every table the bench prints."""
+    return "\n".join(["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+                     + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
+
+
+def ms_ratio(ms: float, reference: float | None) -> str:
+    return f"{ms:.0f} ({ms / reference:.2f}x)" if reference else f"{ms:.0f}"
+
+
+def report(result: dict) -> str:
     py = result["python"]["photos"]
-    lines = []
-    variants = list(result["browser"])
-    lines.append("end to end (decode + analyze), median ms, and ratio browser / Python")
-    lines.append("photo | size | faces | python | " + " | ".join(variants))
+    page = result["browser"]["page"]
+    faceapi = result["browser"].get("faceapi")
+    variants = list(page)
+    sections = ["end to end (decode + analysis), median ms; ratios: page / Python, and wasm / face-api.js"]
+    head = ["photo", "size", "faces (py, fa)", "Python", *variants]
+    head += ["face-api.js", "wasm / face-api"] if faceapi else []
+    rows = []
     for name, ref in py.items():
-        cells = []
+        row = [name, f"{ref['size'][0]}x{ref['size'][1]}",
+               f"{ref['faces']}, {faceapi['photos'][name]['faces']}" if faceapi else ref["faces"],
+               f"{ref['median_ms']['total']:.0f}"]
         for v in variants:
-            r = result["browser"][v]["photos"].get(name)
-            cells.append(
-                f"{r['median_ms']['total']:.0f} ({r['median_ms']['total'] / ref['median_ms']['total']:.2f}x)"
-                if r
-                else "-"
-            )
-        lines.append(
-            f"{name} | {ref['size'][0]}x{ref['size'][1]} | {ref['faces']} | {ref['median_ms']['total']:.0f} | "
-            + " | ".join(cells)
-        )
+            r = page[v]["photos"].get(name)
+            row.append(ms_ratio(r["median_ms"]["total"], ref["median_ms"]["total"]) if r else "-")
+        if faceapi:
+            fa = faceapi["photos"][name]["median_ms"]
+            row += [f"{fa:.0f}", f"{page['wasm']['photos'][name]['median_ms']['total'] / fa:.2f}x"]
+        rows.append(row)
+    sections.append(table(head, rows))
     first = next(iter(py))
     ref = py[first]["median_ms"]
-    lines.append(f"\nper stage on {first}, median ms (ratio browser / Python)")
-    lines.append("stage | python | " + " | ".join(variants))
-    stage_map = [
-        ("detection", ["pnet", "rnet", "onet"], "detect"),
-        ("crop + scorer", ["scorer"], "scorer"),
-        ("crop + emotion", ["emotion"], "emotion"),
-        ("decode", ["decode"], "decode"),
-        ("end to end", ["total"], "total"),
-    ]
-    for label, js_keys, py_key in stage_map:
-        cells = []
-        for v in variants:
-            ms = sum(result["browser"][v]["photos"][first]["median_ms"][k] for k in js_keys)
-            cells.append(f"{ms:.0f} ({ms / ref[py_key]:.2f}x)")
-        lines.append(f"{label} | {ref[py_key]:.0f} | " + " | ".join(cells))
+    stage_rows = []
+    for label, js_keys, py_key in (("decode", ["decode"], "decode"), ("detection", ["pnet", "rnet", "onet"], "detect"),
+                                   ("crop + scorer", ["scorer"], "scorer"), ("crop + emotion", ["emotion"], "emotion"),
+                                   ("end to end", ["total"], "total")):
+        stage_rows.append([label, f"{ref[py_key]:.0f}"] + [ms_ratio(sum(page[v]["photos"][first]["median_ms"][k]
+                                                                        for k in js_keys), ref[py_key])
+                                                           for v in variants])
     b1 = result["python"]["scorer_batch1_ms"]
-    lines.append(
-        "scorer, 1 face | "
-        + f"{b1:.0f} | "
-        + " | ".join(
-            f"{result['browser'][v]['scorer_batch1_ms']:.0f} ({result['browser'][v]['scorer_batch1_ms'] / b1:.2f}x)"
-            for v in variants
-        )
-    )
-    lines.append("\ncold start (fresh context, local server), ms after page open")
-    lines.append("variant | backend start | manifest | fetch + sha256 | model load | ready | first result (sample1)")
+    stage_rows.append(["scorer, 1 face", f"{b1:.0f}"]
+                      + [ms_ratio(page[v]["scorer_batch1_ms"], b1) for v in variants])
+    sections += [f"\nper stage on {first}, median ms (page / Python)",
+                 table(["stage", "Python", *variants], stage_rows)]
+    cold_rows = [[v, *(f"{page[v]['cold_start']['load'][k]:.0f}" for k in ("backend", "manifest", "fetch", "models")),
+                  f"{page[v]['cold_start']['ready_ms']:.0f}", f"{page[v]['cold_start']['first_result_ms']:.0f}"]
+                 for v in variants]
+    if faceapi:
+        cold_rows.append(["face-api.js (wasm)", f"{faceapi['load_ms']['backend']:.0f}", "-", "-", "-",
+                          f"{faceapi['load_ms']['total']:.0f}", f"{faceapi['first_result_ms']:.0f}"])
+    sections += ["\ncold start (fresh context, local server), ms after page open",
+                 table(["variant", "backend", "manifest", "fetch + sha256", "model load", "ready", "first result"],
+                       cold_rows)]
+    bundle = result["bundle"]
+    size_rows = [[m, f"{i['bytes'] / 1e6:.2f} MB",
+                  ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in (i["weight_bytes"] or {}).items())]
+                 for m, i in bundle["models"].items()]
+    size_rows.append(["facepack bundle", f"{bundle['total_bytes'] / 1e6:.2f} MB", ""])
+    if faceapi:
+        fa_total = sum(faceapi["download_bytes"].values())
+        size_rows.append(["face-api.js chain", f"{fa_total / 1e6:.2f} MB",
+                          ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in faceapi["download_bytes"].items())])
+        size_rows.append(["ratio", f"{bundle['total_bytes'] / fa_total:.2f}x", ""])
+    sections += ["\ndownload", table(["models", "bytes", "stored as"], size_rows)]
+    if "live" in result["browser"]:
+        lv = result["browser"]["live"]
+        sections += ["\nlive mode on the clip (100 frames of 640x480, wasm)",
+                     table(["frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms"],
+                           [[f"{lv['fps']:.1f}", lv["keyframes"], f"{lv['median_ms']:.0f}",
+                             f"{lv['keyframe_median_ms']:.0f}", f"{lv['tracked_median_ms']:.0f}"]])]
+    mem_rows = []
     for v in variants:
-        c = result["browser"][v]["cold_start"]
-        lo = c["load"]
-        lines.append(
-            f"{v} | {lo['backend']:.0f} | {lo['manifest']:.0f} | {lo['fetch']:.0f} | {lo['models']:.0f} | "
-            f"{c['ready_ms']:.0f} | {c['first_result_ms']:.0f}"
-        )
-    lines.append("\nmemory: peak tensor bytes in one analysis; numTensors after each of the repeated analyses")
-    for v in variants:
-        m = result["browser"][v]["memory"]
-        counts = m["num_tensors"]
-        lines.append(
-            f"{v}: peak {m['peak_bytes'] / 1e6:.1f} MB, numTensors {counts[0]} -> {counts[-1]} over {len(counts)} runs"
-        )
+        m = page[v]["memory"]
+        mem_rows.append([v, f"{m['peak_bytes'] / 1e6:.1f} MB",
+                         f"{m['num_tensors'][0]} -> {m['num_tensors'][-1]} over {len(m['num_tensors'])} runs"])
+    sections += ["\nmemory (one analysis of the first photo)", table(["variant", "peak tensors", "numTensors"],
+                                                                     mem_rows)]
     if result.get("quantized"):
-        lines.append(
-            "\nquantized bundles: size per model (kB), wasm end to end on the demo photos, score shift vs Python"
-        )
-        for q, info in result["quantized"].items():
-            sizes = ", ".join(f"{m} {i['bytes'] / 1e3:.0f}" for m, i in info["models"].items())
-            total = median(info["wasm_total_ms"].values())
-            lines.append(f"{q}: {sizes}; median {total:.0f} ms; max shift {info['max_score_shift_points']:.3f} points")
-    return "\n".join(lines)
+        q_rows = [[q, f"{i['total_bytes'] / 1e6:.2f} MB", f"{median(i['wasm_total_ms'].values()):.0f}",
+                   f"{i['max_score_shift_points']:.3f}"] for q, i in result["quantized"].items()]
+        sections += ["\nquantized bundles (wasm, demo photos)",
+                     table(["weights", "bundle", "median ms", "max score shift, points"], q_rows)]
+    return "\n".join(sections)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 2)[2],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0],
+                                     epilog=__doc__.split("\n\n", 2)[2],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bundle", type=Path, default=ROOT / "bundle", help="exported bundle (default: ./bundle)")
-    parser.add_argument(
-        "--scut", type=int, default=10, help="SCUT-FBP5500 test images to add when present (default: 10)"
-    )
+    parser.add_argument("--scut", type=int, default=10,
+                        help="SCUT-FBP5500 test images to add when present (default: 10)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per photo, after one warm-up (default: 5)")
-    parser.add_argument(
-        "--slow-runs", type=int, default=1, help="timed runs on webgl/cpu, 1920x1280 photo only (default: 1)"
-    )
+    parser.add_argument("--slow-runs", type=int, default=1,
+                        help="timed runs on webgl/cpu, on the first photo only (default: 1)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, from {', '.join(VARIANTS)}")
+    parser.add_argument("--no-faceapi", dest="faceapi", action="store_false", help="leave face-api.js out")
+    parser.add_argument("--no-live", dest="live", action="store_false", help="leave live mode out")
     parser.add_argument("--quantized", action="store_true", help="also export and time float16 and uint8 bundles")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args(argv)
@@ -368,24 +370,24 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
     if not (args.bundle / "manifest.json").is_file():
         parser.error(f"{args.bundle} is not a bundle: run `python -m converter export --out {args.bundle}` first")
+    from facepack.quiet import quiet_native_logs
+
+    quiet_native_logs()
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
     items = photos(args.scut)
     started = time.time()
-    result = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "bundle": bundle_sizes(args.bundle),
-        "runs": args.runs,
-        "photos": [n for n, _ in items],
-    }
+    result = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+              "bundle": bundle_sizes(args.bundle), "runs": args.runs, "photos": [n for n, _ in items]}
     result["python"] = python_reference(items, args.runs, log)
-    result["browser"] = run_browser(args.bundle, variants, items, args.runs, args.slow_runs, log)
+    result["browser"] = run_browser(args.bundle, variants, items, args.runs, args.slow_runs, log, args.faceapi,
+                                    args.live)
     if args.quantized:
         result["quantized"] = quantized(items, result["python"], args.runs, log)
     result["wall_s"] = time.time() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
-    print(ratio_tables(result))
+    print(report(result))
     print(f"\nwritten: {args.out} ({result['wall_s']:.0f} s)")

@@ -11,6 +11,7 @@ examples:
   python -m converter export                          # embedded default scorer -> ./bundle
   python -m converter export --scorer runs/x/scorer.keras --quantize uint8 --out bundle-u8
   python -m converter export --only detector,emotion  # leave the scorer out
+  python -m converter export --detector runs/det --emotion runs/emo/emotion.keras --out bundle-mine
   python -m converter verify bundle                   # re-check an existing bundle
 
 exit status: 0 done and verified; 1 the bundle failed its check; 2 bad input (message says why)
@@ -48,11 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="beauty scorer: .keras, .h5 or SavedModel folder with one (batch, S, S, 3) "
                              "RGB input in [0, 255] and a 101-way softmax output "
                              "(default: the embedded model)")
+    export.add_argument("--detector", type=Path, metavar="RUN_DIR",
+                        help="a `python -m training detector` run folder whose PNet, RNet and ONet replace the "
+                             "mtcnn package's (default: the package's nets)")
+    export.add_argument("--emotion", type=Path, metavar="MODEL",
+                        help="a .keras emotion model from `python -m training emotion`: one (batch, 64, 64, 3) "
+                             "RGB input in [0, 255], a 7-way softmax in facepack.spec.EMOTION_LABELS order "
+                             "(default: fer's FER2013 model)")
     export.add_argument("--out", type=Path, default=Path("bundle"), metavar="DIR",
                         help="bundle folder to write (default: bundle)")
-    export.add_argument("--quantize", choices=("none", "float16", "uint8"), default="none",
-                        help="weight storage; quantized bundles are checked at looser, stated tolerances "
-                             "(default: none = float32)")
+    export.add_argument("--quantize", choices=("source", "none", "float16", "uint8"), default="source",
+                        help="weight storage: source (the default) keeps each tensor as its source stores it "
+                             "(face-api's and the trained kernels uint8, the rest float16 or float32; lossless); "
+                             "none is float32; float16 and uint8 apply to every weight and are checked at looser, "
+                             "stated tolerances")
     export.add_argument("--only", type=_comma_list(PARTS), default=PARTS, metavar="PARTS",
                         help="comma list of detector,scorer,emotion (default: all three)")
     export.add_argument("--backends", type=_comma_list(("cpu", "wasm")), default=("cpu", "wasm"),
@@ -85,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "export":
-            report = export_bundle(args.out, scorer=args.scorer, quantize=args.quantize,
+            report = export_bundle(args.out, scorer=args.scorer, detector=args.detector, emotion=args.emotion,
+                                   quantize=args.quantize,
                                    only=args.only, backends=args.backends)
         else:
             report = verify_bundle(args.bundle, args.backends)

@@ -44,6 +44,8 @@ QUANTIZE_MIN_BYTES = 1_000_000
 
 def model_quantization(bm: BundleModel, requested: str) -> str:
     """The weight storage one model gets when `requested` is asked for the bundle."""
+    if requested == "source":
+        return "source" if bm.info.get("weight_storage") else "none"
     return requested if bm.model.count_params() * 4 >= QUANTIZE_MIN_BYTES else "none"
 
 
@@ -51,20 +53,20 @@ class ExportError(RuntimeError):
     """The export could not produce a bundle that passes its own check."""
 
 
-def _load(part: str, scorer: Path | None) -> list[BundleModel]:
+def _load(part: str, scorer: Path | None, detector: Path | None, emotion: Path | None) -> list[BundleModel]:
     if part == "detector":
-        return [load_mtcnn_net(net) for net in PARTS["detector"]]
+        return [load_mtcnn_net(net, detector) for net in PARTS["detector"]]
     if part == "scorer":
         return [load_scorer(scorer)]
-    return [load_emotion()]
+    return [load_emotion(emotion)]
 
 
-def _check_probabilities(cases: list[checks.CheckCase], source: str) -> None:
+def _check_probabilities(cases: list[checks.CheckCase], what: str, source: str) -> None:
     for case in cases:
         probs = case.expected["probabilities"]
         sums = probs.sum(axis=-1)
         if probs.min() < 0 or np.max(np.abs(sums - 1)) > 1e-3:
-            raise ModelError(f"scorer {source} does not output probabilities (rows sum to "
+            raise ModelError(f"{what} {source} does not output probabilities (rows sum to "
                              f"{', '.join(f'{s:.3f}' for s in sums)}); end it with a softmax.")
 
 
@@ -81,9 +83,11 @@ def _versions() -> dict:
 
 def _model_entry(bm: BundleModel, model_json: Path, quantization: str, ops, folded, rank1: int) -> dict:
     info = dict(bm.info)
+    info.pop("weight_storage", None)
     return {
         "path": f"{bm.name}/model.json",
         "quantization": quantization,
+        "weight_bytes": graph.stored_bytes(model_json),
         "role": info.pop("role"),
         "input": {"name": graph.INPUT_NAME, "shape": list(bm.input_shape), **info.pop("input")},
         "outputs": list(bm.outputs),
@@ -119,7 +123,9 @@ def _install(tmp: Path, out: Path) -> None:
 def export_bundle(
     out: Path = Path("bundle"),
     scorer: Path | None = None,
-    quantize: str = "none",
+    detector: Path | None = None,
+    emotion: Path | None = None,
+    quantize: str = "source",
     only: Iterable[str] = tuple(PARTS),
     backends: tuple[str, ...] = BACKENDS,
     log: Callable[[str], None] = print,
@@ -129,7 +135,11 @@ def export_bundle(
     Args:
         out: the bundle folder; replaced only once the new bundle has passed its check.
         scorer: a .keras / .h5 / SavedModel scorer; None for the embedded default.
-        quantize: 'none', 'float16' or 'uint8' weights.
+        detector: a `python -m training detector` run folder (pnet.npz, rnet.npz, onet.npz);
+            None for the `mtcnn` package's nets.
+        emotion: a .keras emotion model from `python -m training emotion`; None for fer's.
+        quantize: 'source' (each tensor as its source stores it; lossless), 'none' (float32),
+            'float16' or 'uint8' (every weight of the larger models, at a stated cost).
         only: which parts to export: any of 'detector', 'scorer', 'emotion'.
         backends: TF.js backends the check runs on in Node.
         log: where progress lines go.
@@ -159,7 +169,7 @@ def export_bundle(
     tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is meant to be served
     try:
         step(f"loading models: {', '.join(parts)}")
-        models = [bm for part in parts for bm in _load(part, scorer)]
+        models = [bm for part in parts for bm in _load(part, scorer, detector, emotion)]
         entries, cases = {}, []
         work = tmp / ".work"
         for bm in models:
@@ -167,7 +177,9 @@ def export_bundle(
             step(f"{bm.name}: reference outputs, fold, convert (weights: {model_quantize})")
             model_cases = checks.build_cases(bm, bm.info["input"])
             if bm.name == "scorer":
-                _check_probabilities(model_cases, str(scorer or "embedded default"))
+                _check_probabilities(model_cases, "scorer", str(scorer or "embedded default"))
+            if bm.name == "emotion":
+                _check_probabilities(model_cases, "emotion model", str(emotion or "fer's"))
             cases += model_cases
             folded_model, folded = fold_batchnorm(bm.model)
             ops, rank1 = graph.export_graph_model(bm.with_model(folded_model), tmp / bm.name, work,
@@ -186,6 +198,7 @@ def export_bundle(
         }
         if "detector" in parts:
             manifest["detector"] = spec.as_dict(spec.DETECTOR)
+            manifest["live"] = spec.as_dict(spec.LIVE)
         manifest["images"] = spec.as_dict(spec.IMAGES)
         manifest["results"] = {"csv": [list(column) for column in spec.RESULT_CSV]}
         write_manifest(tmp, manifest)

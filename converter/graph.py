@@ -19,16 +19,48 @@ from pathlib import Path
 
 from facepack.models import BundleModel
 
-QUANTIZATIONS = ("none", "float16", "uint8")
+# "source": each tensor as its source stores it (the model's `weight_storage` map; float32 where
+# it has none); "none": float32; "float16", "uint8": every weight, at a stated cost (verify.py).
+QUANTIZATIONS = ("source", "none", "float16", "uint8")
 INPUT_NAME = "input"
 # Graph nodes that hold data or wiring rather than compute.
 _NOT_OPS = {"Const", "Placeholder", "Identity", "NoOp"}
 
 
-def _quantization_map(quantize: str) -> dict | None:
+def _quantization_map(quantize: str, storage: dict[str, list[str]] | None) -> dict | None:
     if quantize not in QUANTIZATIONS:
         raise ValueError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
+    if quantize == "source":
+        return storage or None
     return None if quantize == "none" else {quantize: "*"}
+
+
+def stored_bytes(model_json: Path) -> dict[str, int]:
+    """Bytes of a converted model's weights by how they are stored (float32, float16, uint8, int32)."""
+    out: dict[str, int] = {}
+    width = {"float32": 4, "int32": 4, "float16": 2, "uint8": 1, "uint16": 2}
+    for group in json.loads(Path(model_json).read_text())["weightsManifest"]:
+        for w in group["weights"]:
+            dtype = w.get("quantization", {}).get("dtype", w["dtype"])
+            count = 1
+            for d in w["shape"]:
+                count *= d
+            out[dtype] = out.get(dtype, 0) + count * width[dtype]
+    return out
+
+
+def check_storage(model_json: Path, storage: dict[str, list[str]]) -> None:
+    """Every pattern of a weight_storage map must have matched a weight stored that way: a
+    pattern that matches nothing means the converter's weight names changed."""
+    import fnmatch
+
+    weights = [w for g in json.loads(Path(model_json).read_text())["weightsManifest"] for w in g["weights"]]
+    for dtype, patterns in storage.items():
+        stored = [w["name"] for w in weights if w.get("quantization", {}).get("dtype") == dtype]
+        for pattern in patterns:
+            if not fnmatch.filter(stored, pattern):
+                raise ValueError(f"{model_json}: no weight matching {pattern} is stored as {dtype}; "
+                                 "the converter's weight names may have changed")
 
 
 def save_serving_model(bundle_model: BundleModel, saved_dir: Path) -> None:
@@ -48,8 +80,9 @@ def save_serving_model(bundle_model: BundleModel, saved_dir: Path) -> None:
     tf.saved_model.save(module, str(saved_dir), signatures={"serving_default": serve})
 
 
-def convert_saved_model(saved_dir: Path, out_dir: Path, quantize: str = "none") -> None:
-    """Convert a SavedModel folder into a TF.js graph model in `out_dir`."""
+def convert_saved_model(saved_dir: Path, out_dir: Path, quantization_map: dict | None = None) -> None:
+    """Convert a SavedModel folder into a TF.js graph model in `out_dir`, its weights stored as
+    `quantization_map` says ({dtype: [weight name patterns]}; None: float32)."""
     # tensorflowjs imports tensorflow_decision_forests, whose welcome banner imports IPython
     # whenever stdout is not a terminal (pytest, our redirect below). Ask it not to.
     os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
@@ -62,7 +95,7 @@ def convert_saved_model(saved_dir: Path, out_dir: Path, quantize: str = "none") 
             str(out_dir),
             signature_def="serving_default",
             saved_model_tags="serve",
-            quantization_dtype_map=_quantization_map(quantize),
+            quantization_dtype_map=quantization_map,
             use_structured_outputs_names=False,
             strip_debug_ops=True,
         )
@@ -132,7 +165,10 @@ def export_graph_model(bundle_model: BundleModel, out_dir: Path, work_dir: Path,
     saved_dir = Path(work_dir) / f"{bundle_model.name}.savedmodel"
     with contextlib.redirect_stderr(io.StringIO()):
         save_serving_model(bundle_model, saved_dir)
-    convert_saved_model(saved_dir, Path(out_dir), quantize)
+    storage = bundle_model.info.get("weight_storage") if quantize == "source" else None
+    convert_saved_model(saved_dir, Path(out_dir), _quantization_map(quantize, storage))
     model_json = Path(out_dir) / "model.json"
+    if storage:
+        check_storage(model_json, storage)
     flattened = flatten_fused_biases(model_json)
     return op_counts(model_json), flattened

@@ -1,12 +1,14 @@
 """Face detection with the `mtcnn` package (the reference the browser cascade must match).
 
 The settings come from `facepack.spec.DETECTOR`, so Python, the manifest and the browser agree.
+`Detector(run_dir)` runs the same cascade with nets trained by `python -m training detector`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -47,13 +49,26 @@ def check_package_settings(detector: spec.DetectorSpec = spec.DETECTOR) -> None:
 
 
 class Detector:
-    """The `mtcnn` package's MTCNN, run with the project's detector settings."""
+    """The `mtcnn` package's MTCNN, run with the project's detector settings; with `run_dir`, its
+    nets carry the weights of a `python -m training detector` run folder instead of the package's."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_dir: Path | None = None) -> None:
         from mtcnn import MTCNN
 
         check_package_settings()
         self._mtcnn = MTCNN()
+        if run_dir is not None:
+            from facepack.models.mtcnn_nets import NETS, read_trained_weights
+
+            for net in NETS:
+                self.use_weights(net, read_trained_weights(run_dir, net))
+
+    def use_weights(self, net: str, weights: list) -> None:
+        """Give one net ('pnet', 'rnet' or 'onet') other weights (the package's layers, in
+        get_weights order): how a detector in training mines with the nets trained so far."""
+        from facepack.models.mtcnn_nets import NETS
+
+        self._mtcnn.stages[NETS.index(net)]._model.set_weights(weights)
 
     def detect(self, images: list[np.ndarray]) -> list[list[Face]]:
         """Faces in each RGB uint8 image (H, W, 3); images of one call must share a shape
@@ -66,16 +81,97 @@ class Detector:
         scale_x = scale_y = 1.0
         if max(height, width) > spec.DETECTOR.max_side:
             images, (scale_y, scale_x) = _downscaled(images)
-        rows = self._mtcnn.detect_faces(list(images), box_format="xyxy", output_type="numpy",
-                                        **_mtcnn_kwargs())
-        faces: list[list[Face]] = [[] for _ in images]
-        # A row: image index, x1, y1, x2, y2, confidence, then the 5 landmarks' x, then their y
-        # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise).
-        for row in np.asarray(rows, np.float64).reshape(-1, 16):
-            landmarks = np.stack([row[6:11], row[11:16]], axis=1) * [scale_x, scale_y]
-            box = row[1:5] * [scale_x, scale_y, scale_x, scale_y]
-            faces[int(row[0])].append(Face(box, landmarks, float(row[5])))
-        return faces
+        return self._run(list(images), None, scale_x, scale_y)
+
+    def refine(self, image: np.ndarray, boxes: list[np.ndarray]) -> list[Face]:
+        """RNet and ONet alone on candidate boxes (x1, y1, x2, y2 in photo pixels), as the
+        package runs them on PNet's proposals: what live mode runs between keyframes."""
+        if not boxes:
+            return []
+        scale_x = scale_y = 1.0
+        images = [image]
+        if max(image.shape[:2]) > spec.DETECTOR.max_side:
+            images, (scale_y, scale_x) = _downscaled(images)
+        rows = np.array([[0, b[0] / scale_x, b[1] / scale_y, b[2] / scale_x, b[3] / scale_y, 1.0] for b in boxes],
+                        np.float64)
+        return self._run(images, rows, scale_x, scale_y)[0]
+
+    def proposals(self, image: np.ndarray, last: str) -> np.ndarray:
+        """(n, 4) boxes x1, y1, x2, y2 in photo pixels that the cascade passes on after stage `last`
+        ('pnet' or 'rnet'), as squares, the way the next stage cuts them: the candidates a
+        detector's next net is trained on (hard-example mining). The photo is taken as it is
+        (no max_side downscale)."""
+        import tensorflow as tf
+        from mtcnn.utils.bboxes import resize_to_square
+        from mtcnn.utils.images import load_images_batch, standarize_batch
+
+        if last not in ("pnet", "rnet"):
+            raise ValueError(f"proposals: last must be 'pnet' or 'rnet', not {last!r}")
+        normalized, shapes, _ = standarize_batch(load_images_batch([image]), justification="center",
+                                                 normalize=True)
+        pnet, rnet, _ = self._mtcnn.stages
+        settings = _mtcnn_kwargs()
+        try:
+            rows = pnet(images_normalized=normalized, images_oshapes=shapes, bboxes_batch=None, **settings)
+            if last == "rnet" and len(rows):
+                rows = rnet(images_normalized=normalized, bboxes_batch=rows, **settings)
+        except tf.errors.InvalidArgumentError:  # the package's "no faces"
+            return np.zeros((0, 4))
+        if not len(rows):
+            return np.zeros((0, 4))
+        return resize_to_square(np.asarray(rows, np.float64)[:, :6])[:, 1:5]
+
+    def _run(self, images: list[np.ndarray], candidates: np.ndarray | None, scale_x: float,
+             scale_y: float) -> list[list[Face]]:
+        """The package's stages as its detect_faces runs them (PNet only without `candidates`),
+        then spec.DETECTOR.onet_refinements more ONet passes, then its clipping to the photo."""
+        import tensorflow as tf
+        from mtcnn.utils.bboxes import fix_bboxes_offsets, limit_bboxes
+        from mtcnn.utils.images import load_images_batch, standarize_batch
+
+        normalized, shapes, pad = standarize_batch(load_images_batch(images), justification="center", normalize=True)
+        pnet, rnet, onet = self._mtcnn.stages
+        settings = _mtcnn_kwargs()
+        try:
+            rows = candidates if candidates is not None else pnet(
+                images_normalized=normalized, images_oshapes=shapes, bboxes_batch=None, **settings)
+            rows = rnet(images_normalized=normalized, bboxes_batch=rows, **settings)
+            rows = onet(images_normalized=normalized, bboxes_batch=rows, **settings)
+            for _ in range(spec.DETECTOR.onet_refinements):
+                rows = _refine_with_onet(onet, normalized, rows)
+        except tf.errors.InvalidArgumentError:  # what the package's detect_faces reads as "no faces"
+            rows = np.empty((0, 16))
+        if len(rows):
+            rows = limit_bboxes(fix_bboxes_offsets(rows, pad), images_shapes=shapes, limit_landmarks=False)
+        return _faces_from_rows(rows, len(images), scale_x, scale_y)
+
+
+def _refine_with_onet(onet, normalized, rows: np.ndarray) -> np.ndarray:
+    """One more ONet pass over the cascade's faces, each on its last box squared (as the package
+    squares RNet's boxes for ONet): new box and landmarks, the same faces and confidences (no
+    threshold, no NMS). js/src/onet.js refineWithONet does the same."""
+    from mtcnn.utils.bboxes import adjust_bboxes, resize_to_square
+    from mtcnn.utils.images import extract_patches
+    from mtcnn.utils.landmarks import adjust_landmarks
+
+    if not len(rows):
+        return rows
+    squares = resize_to_square(rows[:, :6])
+    offsets, landmarks, _ = onet._model(extract_patches(normalized, squares, expected_size=(48, 48)))
+    refined = adjust_bboxes(squares, offsets)
+    refined[:, 5] = rows[:, 5]  # the cascade's confidence stays
+    return np.concatenate([refined, adjust_landmarks(landmarks, squares)], axis=-1)
+
+
+def _faces_from_rows(rows, count: int, scale_x: float, scale_y: float) -> list[list[Face]]:
+    faces: list[list[Face]] = [[] for _ in range(count)]
+    # A row: image index, x1, y1, x2, y2, confidence, then the 5 landmarks' x, then their y
+    # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise).
+    for row in np.asarray(rows, np.float64).reshape(-1, 16):
+        landmarks = np.stack([row[6:11], row[11:16]], axis=1) * [scale_x, scale_y]
+        box = row[1:5] * [scale_x, scale_y, scale_x, scale_y]
+        faces[int(row[0])].append(Face(box, landmarks, float(row[5])))
+    return faces
 
 
 def detection_size(height: int, width: int) -> tuple[int, int]:

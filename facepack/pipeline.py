@@ -10,6 +10,7 @@ Used by tests/browser and bench/.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,12 +58,13 @@ class ReferencePipeline:
 
     Args:
         scorer: path of a scorer model (.keras/.h5/SavedModel); None means the embedded default.
+        detector: a `python -m training detector` run folder; None means the `mtcnn` package's nets.
     """
 
-    def __init__(self, scorer: Path | None = None) -> None:
+    def __init__(self, scorer: Path | None = None, detector: Path | None = None) -> None:
         from facepack.models import load_emotion, load_scorer
 
-        self.detector = Detector()
+        self.detector = Detector(detector)
         loaded = load_scorer(scorer)
         self.scorer = loaded.model
         self.scorer_crop = spec.CropRule(**loaded.info["crop"])
@@ -70,6 +72,7 @@ class ReferencePipeline:
         self.reference = tuple(reference["points"]) if reference else None
         self.emotion = load_emotion().model
         self.emotion_crop = spec.EMOTION_CROP
+        self.timings: dict[str, float] = {}
 
     def detect(self, image: np.ndarray) -> list[Face]:
         return self.detector.detect([image])[0]
@@ -88,9 +91,23 @@ class ReferencePipeline:
             return np.zeros((0, len(spec.EMOTION_LABELS)), np.float32)
         return np.asarray(self.emotion(crops, training=False))
 
-    def analyze(self, image: np.ndarray) -> list[FaceResult]:
-        """Every face in an RGB uint8 (H, W, 3) photo, in the detector's order."""
-        faces = self.detect(image)
+    def results(self, image: np.ndarray, faces: list[Face]) -> list[FaceResult]:
+        """Score and emotion of the given faces of an RGB uint8 (H, W, 3) photo."""
+        t = time.perf_counter()
         scores = self.score(self.scorer_crops(image, faces))
+        self.timings["scorer"] = 1000 * (time.perf_counter() - t)
+        t = time.perf_counter()
         emotions = self.emotions(crop_faces(image, faces, self.emotion_crop))
+        self.timings["emotion"] = 1000 * (time.perf_counter() - t)
         return [FaceResult(f, s, e, self.reference) for f, s, e in zip(faces, scores, emotions, strict=True)]
+
+    def analyze(self, image: np.ndarray) -> list[FaceResult]:
+        """Every face in an RGB uint8 (H, W, 3) photo, in the detector's order. `self.timings`
+        then holds milliseconds per stage (detect, scorer, emotion, total), as the page's do."""
+        self.timings = {}
+        start = time.perf_counter()
+        faces = self.detect(image)
+        self.timings["detect"] = 1000 * (time.perf_counter() - start)
+        results = self.results(image, faces)
+        self.timings["total"] = 1000 * (time.perf_counter() - start)
+        return results

@@ -1,1 +1,3 @@
-"""facepack training: a facial-beauty scorer on SCUT-FBP5500 (`python -m training --help`)."""
+"""facepack training (`python -m training --help`): the facial-beauty scorer on SCUT-FBP5500 (the
+modules at this level), an MTCNN detector (`training.detector`) and an emotion classifier
+(`training.emotion`) of your own."""

@@ -1,4 +1,5 @@
-"""`python -m training`: crop, fit, evaluate, measure robustness and ship the beauty scorer on SCUT-FBP5500.
+"""`python -m training`: crop, fit, evaluate, measure robustness and ship the beauty scorer on SCUT-FBP5500;
+train an MTCNN detector and an emotion classifier of your own.
 
 examples:
   python -m training crop                                  # detect + crop all 5,500 faces (cached)
@@ -9,6 +10,9 @@ examples:
   python -m training evaluate default                      # the embedded default scorer
   python -m training robustness default                    # tilted, smaller, padded, recompressed, mirrored photos
   python -m training ship runs/r29 runs/hf                 # the branches become the embedded default
+  python -m training detector --negatives /usr/share/doc/opencv-doc/examples/data --name det
+                                                           # PNet, RNet, ONet on SCUT's 60/40 train split
+  python -m training emotion --csv fer2013.csv --name emo  # a ResNet on FER2013's 7 classes
 
 Training photos are augmented from the whole photo (turned up to 40 degrees, shrunk, framed,
 recompressed, mirrored, each detected again), then their crops are jittered and degraded;
@@ -24,6 +28,8 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
+
+from training.emotion import cli as emotion_cli
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "SCUT-FBP5500_v2"
 
@@ -45,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{crop,fit,evaluate,robustness,ship}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{crop,fit,evaluate,robustness,ship,detector,emotion}")
     crop = sub.add_parser("crop", help="detect and crop every face with the browser's detector and crop rule")
     _add_data_args(crop)
 
@@ -88,11 +95,49 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument("--no-mirror", dest="mirror", action="store_false",
                       help="do not score each crop with its mirror image inside the graph")
     _add_data_args(ship)
+    detector = _detector_parser(sub)
+    emotion_cli.add_parser(sub)
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
-    for p in (crop, fit, evaluate, robust, ship):  # also accepted after the command
+    for p in (crop, fit, evaluate, robust, ship, detector):  # also accepted after the command
         p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                        help="show TensorFlow's own log lines too")
     return parser
+
+
+DETECTOR_HELP = """\
+The MTCNN recipe: PNet on random boxes labelled by IoU with the true faces (positive >= 0.65,
+part 0.4-0.65, negative < 0.3), then RNet and ONet on what the nets trained before them propose
+(hard examples) plus boxes around each face. Loss: cross-entropy on positives and negatives
++ 0.5 x MSE of box offsets (positives, parts) + 0.5 x MSE of landmarks. Adam, step decay; each
+net keeps its best epoch on validation photos held out of the training split.
+
+data layouts (--layout):
+  scut    SCUT-FBP5500 v2 (default --data): boxes and 5 points from its 86 landmarks, 60/40 split
+  celeba  list_bbox_celeba.txt, list_landmarks_celeba.txt, list_eval_partition.txt, img_celeba/
+  wider   wider_face_split/wider_face_{train,val}_bbx_gt.txt, WIDER_{train,val}/images/ (boxes only)
+
+The run folder holds pnet.npz, rnet.npz, onet.npz, report.json (sample counts, test figures beside
+the mtcnn package's, seconds per stage), losses.png and test.png. Ship it with
+  python -m converter export --detector runs/NAME
+On SCUT-FBP5500 this is a demonstration: one frontal, upright face per studio photo.
+"""
+
+
+def _detector_parser(sub) -> argparse.ArgumentParser:
+    from training.detector.config import DetectorConfig
+
+    p = sub.add_parser("detector", help="train PNet, RNet and ONet (the mtcnn package's nets) on your photos",
+                       description=DETECTOR_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_data_args(p)
+    p.add_argument("--negatives", type=Path, metavar="DIR",
+                   help="face-free photos for extra negatives (each checked with the mtcnn package; one in which "
+                        "it finds a face is left out), e.g. /usr/share/doc/opencv-doc/examples/data")
+    p.add_argument("--runs", type=Path, default=Path("runs"), help="parent of run folders (default: runs)")
+    p.add_argument("--name", help="run folder name (default: <time>-detector-<layout>)")
+    for field in dataclasses.fields(DetectorConfig):
+        p.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, default=field.default,
+                       type=_flag_type(field.default), help=f"{field.metadata['help']} (default: {field.default})")
+    return p
 
 
 def _print_metrics(metrics: dict) -> None:
@@ -155,6 +200,11 @@ def cmd_robustness(args) -> int:
     print(f"{args.model}: the official 60/40 test photos, changed, detected and cropped again (PC, MAE: 1-5 scale)")
     print(robustness.table(report))
     print(f"written: {out / 'robustness.json'}, {out / 'robustness.png'}")
+    if args.model == "default":  # the card (and so the manifest and the page's model card) shows them
+        from training.run import add_to_default_card
+
+        add_to_default_card("robustness", robustness.card_summary(report))
+        print("recorded in facepack/default_scorer/card.json (re-export the bundle to carry it)")
     if args.emotion:
         import dataclasses
 
@@ -181,16 +231,29 @@ def cmd_ship(args) -> int:
     return 0
 
 
+def cmd_detector(args) -> int:
+    from training.detector.config import DetectorConfig
+    from training.detector.run import run_detector, summary_table
+
+    config = DetectorConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DetectorConfig)})
+    name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-detector-{config.layout}"
+    run_dir, report = run_detector(args.data, args.runs / name, config, args.negatives, args.cache)
+    print(summary_table(report))
+    print(f"run folder: {run_dir}  (ship it: python -m converter export --detector {run_dir})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     from facepack.quiet import quiet_native_logs
 
-    quiet_native_logs(args.verbose)
+    argv = sys.argv[1:] if argv is None else argv
+    quiet_native_logs("--verbose" in argv)  # before the parser: building it imports Keras
+    args = build_parser().parse_args(argv)
     from facepack.models import ModelError
     from training.dataset import DatasetError
 
     commands = {"crop": cmd_crop, "fit": cmd_fit, "evaluate": cmd_evaluate, "robustness": cmd_robustness,
-                "ship": cmd_ship}
+                "ship": cmd_ship, "detector": cmd_detector, "emotion": emotion_cli.run}
     try:
         return commands[args.command](args)
     except (DatasetError, ModelError, ValueError) as err:

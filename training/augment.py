@@ -110,7 +110,7 @@ def augmented_pool(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
             kinds.append("view")
             crops.append(degrade_crop(rng, patch, jitter))
     stacked = np.stack(crops)
-    tmp = npy.with_suffix(".tmp.npy")
+    tmp = npy.with_name(f"{npy.stem}.tmp-{os.getpid()}.npy")  # a process of its own: no race
     np.save(tmp, stacked)
     os.replace(tmp, npy)
     write_json(index, {"names": names, "kinds": kinds})

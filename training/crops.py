@@ -53,7 +53,7 @@ CACHE_FORMAT = 2  # 2: landmarks stored as (5, 2) x, y pairs, parsed by facepack
 DETECTION_SETTINGS = ("min_face_size", "min_size", "scale_factor", "threshold_pnet", "threshold_rnet",
                       "threshold_onet", "nms_pnet_per_scale", "nms_pnet_across_scales", "nms_rnet", "nms_onet",
                       "pixel_offset", "pixel_divisor", "pyramid_resize", "patch_resize", "rnet_size", "onet_size",
-                      "max_side")
+                      "onet_refinements", "max_side")
 
 
 def detections_key() -> str:
@@ -77,7 +77,7 @@ def load_image(path: Path) -> np.ndarray:
 
 def write_json(path: Path, data) -> None:
     """Write JSON atomically: an interrupted write never leaves a half-written file."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=1) + "\n")
     os.replace(tmp, path)
 
@@ -160,7 +160,7 @@ def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule:
     for i, name in enumerate(tqdm(names, desc="cropping", unit="img", disable=not progress)):
         patch = crop_faces(load_image(dataset.images / name), [faces[name]], rule)[0]
         crops[i] = np.clip(np.rint(patch), 0, 255).astype(np.uint8)
-    tmp = npy.with_suffix(".tmp.npy")
+    tmp = npy.with_name(f"{npy.stem}.tmp-{os.getpid()}.npy")  # a process of its own: no race
     np.save(tmp, crops)
     os.replace(tmp, npy)
     write_json(index, {"names": names, "rule": spec.as_dict(rule), "no_face": no_face})

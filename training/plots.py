@@ -71,3 +71,37 @@ def robustness(conditions: dict, path: Path, title: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def detector_losses(histories: dict, path: Path) -> None:
+    """Training and validation loss of each net of a detector run, one panel per net."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(4 * len(histories), 3.4), squeeze=False)
+    for ax, (net, h) in zip(axes[0], histories.items(), strict=True):
+        epochs = np.arange(1, len(h["loss"]) + 1)
+        ax.plot(epochs, h["loss"], label="train")
+        ax.plot(epochs, h["val_loss"], "--", label="validation")
+        ax.set(xlabel="epoch", ylabel="masked loss", title=net.upper())
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def detector_comparison(trained: dict, package: dict, path: Path, title: str) -> None:
+    """IoU of matched faces and landmark error (cumulative), trained detector vs the package's."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    bins = np.linspace(0.5, 1, 26)
+    for scores, name in ((trained, "trained"), (package, "mtcnn package")):
+        left.hist(scores["ious"], bins=bins, alpha=0.6, label=f"{name} (recall {scores['recall']:.3f})")
+        errors = np.sort(scores["landmark_errors"])
+        if len(errors):
+            right.plot(errors, np.arange(1, len(errors) + 1) / len(errors), label=name)
+    left.set(xlabel="IoU with the true box", ylabel="faces", title="matched faces")
+    right.set(xlabel="landmark error / distance between the eyes", ylabel="share of faces", title="landmarks",
+              xlim=(0, 0.15))
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -106,6 +106,15 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def card_summary(report: dict) -> dict:
+    """What the model card and the page show: per change, Pearson, MAE and the score shift."""
+    keep = ("n", "no_face", "pc", "mae", "shift_mean", "shift_p95")
+    return {"about": "the official 60/40 test photos, changed, detected and cropped again "
+                     "(`python -m training robustness default`); shifts in points",
+            "upright": {k: report["upright"][k] for k in ("n", "pc", "mae")},
+            "conditions": {name: {k: round(c[k], 4) for k in keep} for name, c in report["conditions"].items()}}
+
+
 def unaligned(rule: spec.CropRule) -> spec.CropRule:
     return dataclasses.replace(rule, rotate="none")
 

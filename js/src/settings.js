@@ -56,6 +56,12 @@ export function checkDetector(d) {
     });
   }
   for (const key of ['scale_factor', 'pixel_divisor']) positive(`detector.${key}`, d[key]);
+  if (!Number.isInteger(d.onet_refinements) || d.onet_refinements < 0) {
+    throw new SettingsError(`detector.onet_refinements ${d.onet_refinements} must be an integer >= 0`, {
+      field: 'detector.onet_refinements',
+      value: String(d.onet_refinements),
+    });
+  }
   if (!(d.scale_factor < 1)) {
     throw new SettingsError(`detector.scale_factor ${d.scale_factor} must be below 1`, {
       field: 'detector.scale_factor',

@@ -13,6 +13,7 @@ const manifest = () => ({
     nms_pnet_method: 'union',
     nms_rnet_method: 'union',
     nms_onet_method: 'min',
+    onet_refinements: 3,
     pnet_stride: 2,
     pnet_window_start: 1,
     pnet_window_end: 12,
@@ -22,7 +23,7 @@ const manifest = () => ({
     patch_resize: 'bilinear',
     rnet_size: 24,
     onet_size: 48,
-    max_side: 2560,
+    max_side: 1024,
   },
   models: {
     scorer: {

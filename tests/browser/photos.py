@@ -76,7 +76,7 @@ def generated() -> list[tuple[str, bytes]]:
         # One face, small photo: sample2's face region at half size (lossless PNG).
         ("one-face-small.png", _encode(sample2.crop((1300, 60, 1780, 500)).resize((240, 220), Image.BILINEAR), "PNG")),
         ("exif-rotated.jpg", _encode(sideways, "JPEG", quality=92, exif=exif.tobytes())),
-        # Longer side over spec.DETECTOR.max_side (2560): detected on a downscaled copy.
+        # Longer side three times spec.DETECTOR.max_side: detected on a downscaled copy.
         ("large-3072.jpg", _encode(sample5.resize((3072, 2237), Image.BICUBIC), "JPEG", quality=90)),
         ("many-faces.png", _encode(many_faces(), "PNG")),
         ("tiny-face.png", _encode(tiny_face(), "PNG")),

@@ -22,6 +22,7 @@ import pytest
 from tests.browser.conftest import PageWatch
 from tests.browser.photos import all_photos
 from tests.parity import compare_faces
+from web.harness import ANALYZE_JS
 
 pytestmark = pytest.mark.slow
 
@@ -30,14 +31,6 @@ PHOTOS = all_photos()
 
 CROP_PROBS = {"webgl": 1e-3, "wasm": 1e-4, "cpu": 1e-4}
 CROP_POINTS = 0.05
-
-ANALYZE_JS = """async ({b64, name}) => {
-  const { decodeImage } = await import('facepack');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const bitmap = await decodeImage(new Blob([bytes]), name);
-  const faces = await window.facepack.analyze(bitmap);
-  return { faces, width: bitmap.width, height: bitmap.height, timings: window.facepack.timings };
-}"""
 
 SCORE_CROPS_JS = """async ({b64, shape}) => {
   const tf = await import('@tensorflow/tfjs');
@@ -72,7 +65,7 @@ def test_browser_matches_python(analysis_page, parity_reference, parity_report, 
     watch, backend = analysis_page
     data = dict(PHOTOS)[name]
     ref = parity_reference[name]
-    got = watch.page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name})
+    (got,) = watch.page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name})
     where = f"{name} on {backend}"
     assert (got["height"], got["width"]) == ref["shape"][:2], f"{where}: decoded size differs from Python's"
 

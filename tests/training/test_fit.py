@@ -108,6 +108,7 @@ def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tin
     import numpy as np
 
     from facepack.models import build_default_scorer
+    from facepack.models.uint8_grid import on_uint8_grid
     from training.run import ship_runs
 
     run_dir, report, cache = tiny_run
@@ -117,9 +118,20 @@ def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tin
     assert card["architecture"] == {"branches": ["faceapi-resnet29"], "weights": [1.0], "mirror": mirror,
                                     "input_size": 150}
     with np.load(tmp_path / "weights.npz") as stored:
-        assert {stored[k].dtype for k in stored.files} == {np.dtype("float16")}
+        kernels = [k for k in stored.files if k.endswith(":q")]
+        assert kernels and all(stored[k].dtype == np.uint8 and stored[k].ndim == 4 for k in kernels)
+        rest = [k for k in stored.files if ":" not in k]
+        assert {stored[k].dtype for k in rest} == {np.dtype("float16")}
+    with np.load(tmp_path / "weights.npz") as stored:  # uint8 exactly where ship chose it
+        assert sorted(k.split("/")[0] for k in stored.files if k.endswith(":q")) == sorted(card["uint8_kernels"])
+        assert card["stored_values"]["uint8"] == sum(stored[k].size for k in stored.files if k.endswith(":q"))
+    assert len(card["reference"]["points"]) == 10 and card["reference"]["points"] == sorted(card["reference"]["points"])
     shipped = build_default_scorer(tmp_path / "weights.npz", tmp_path / "card.json")
     trained = keras.models.load_model(run_dir / "scorer.keras")
+    for layer in trained.layers:  # what ship stores: the trained kernels on their uint8 grid
+        if layer.name in card["uint8_kernels"]:
+            kernel, bias = layer.get_weights()
+            layer.set_weights([on_uint8_grid(kernel), bias])
     x = np.random.default_rng(0).uniform(0, 255, (2, 150, 150, 3)).astype("float32")
     want = trained.predict(x, verbose=0)
     if mirror:
@@ -193,3 +205,26 @@ def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut
     assert (run_dir / "scorer.keras").is_file() and (run_dir / "report.json").is_file()
     assert not (tmp_path / "run.partial").exists()
     keras.models.load_model(run_dir / "scorer.keras", compile=False)
+
+
+def test_ship_keeps_a_kernel_float16_when_uint8_would_move_the_scores():
+    import numpy as np
+
+    from training.run import _uint8_kernels
+
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, name="plain")(inputs)
+    x = keras.layers.Conv2D(4, 1, name="outlier")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(101, activation="softmax", name="head")(x))
+    rng = np.random.default_rng(0)
+    model.get_layer("plain").set_weights([rng.normal(0, 0.05, (3, 3, 3, 4)).astype("float32"), np.zeros(4, "float32")])
+    wide = rng.normal(0, 0.1, (1, 1, 4, 4)).astype("float32")
+    wide[0, 0, 0, 0] = 60.0  # one large value: on its uint8 grid (step about 0.24) the others round off
+    model.get_layer("outlier").set_weights([wide, np.zeros(4, "float32")])
+    head = rng.normal(0, 3, (4, 101)).astype("float32")
+    head[0] = 0  # the scores hang on the small weights only
+    model.get_layer("head").set_weights([head, np.zeros(101, "float32")])
+    tail = [model.get_layer(n) for n in ("plain", "outlier", "head")]
+    x_val = rng.uniform(0, 1, (16, 8, 8, 3)).astype("float32")
+    assert _uint8_kernels(model, tail, x_val, log=lambda _: None) == ["plain"]

@@ -62,7 +62,8 @@ def test_unreadable_data_gets_a_clear_error(data):
 
 def test_detection_size_caps_the_longer_side():
     side = spec.DETECTOR.max_side
-    assert detection_size(1280, 1920) == (1280, 1920)
+    assert detection_size(side * 2 // 3, side) == (side * 2 // 3, side)  # at the cap: unchanged
+    assert detection_size(1280, 1920) == (round(1280 * side / 1920), side)
     assert detection_size(2237, 3072) == (round(2237 * side / 3072), side)
     assert detection_size(6000, 4000) == (side, round(4000 * side / 6000))
     assert detection_size(side, side + 1) == (side - 1, side)

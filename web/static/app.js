@@ -4,7 +4,7 @@
 // ?backend=wasm picks the backend (default auto: webgl on a hardware GPU, else wasm);
 // ?threads=0 keeps WASM on one thread. window.facepack holds the loaded Facepack,
 // window.facepackStatus the page state and window.facepackResults the results (the tests read them).
-import { CHOICES, Facepack, cropPixels, decodeImage, rgbPixels } from 'facepack';
+import { CHOICES, Facepack, LiveTracker, cropPixels, decodeImage, rgbPixels } from 'facepack';
 
 import { LANGUAGES, chooseLanguage, date, errorText, num, percent, setLanguage, t, translatePage } from './i18n.js';
 
@@ -349,19 +349,62 @@ async function startWebcam() {
   const canvas = $('live-canvas');
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
-  const ctx = canvas.getContext('2d');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // Live mode: the full cascade on keyframes, tracking in between; scores and emotion smoothed.
+  const tracker = new LiveTracker(fp);
+  const recent = []; // frame end times over the last second, for frames per second
   while (running) {
     ctx.drawImage(video, 0, 0);
     const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    const faces = await fp.analyze(frame);
+    const result = await tracker.step(frame);
     ctx.putImageData(frame, 0, 0);
-    drawFaces(ctx, faces, 1);
-    $('live-info').textContent = t('live.info', { faces: facesText(faces.length), ms: num(fp.timings.total, 0), backend: fp.backend });
+    drawFaces(
+      ctx,
+      result.faces.map((f) => ({ ...f, score: { expected: f.shown.score } })),
+      1,
+    );
+    const now = performance.now();
+    recent.push(now);
+    while (recent[0] < now - 1000) recent.shift();
+    const emotions = result.faces.map((f) => emotionName(f.shown.emotion)).join(', ');
+    $('live-info').textContent = t('live.info', {
+      faces: facesText(result.faces.length),
+      fps: num(recent.length),
+      ms: num(tracker.timings.total, 0),
+      backend: fp.backend,
+      emotions: emotions || '–',
+    });
     await new Promise(requestAnimationFrame);
   }
 }
 
 // ----------------------------------------------------------------------------- model card
+function emotionText(emotion) {
+  const { provenance } = emotion;
+  const text = t('card.emotionText', {
+    source: provenance.source,
+    data: provenance.data,
+    labels: emotion.labels.map(emotionName).join(', '),
+  });
+  const accuracy = provenance.training_report; // a model trained by `python -m training emotion`
+  if (!accuracy) return text;
+  const splits = Object.entries(accuracy).map(([split, value]) => `${split} ${num(value, 3)}`);
+  return `${text}; ${t('card.emotionAccuracy', { splits: splits.join(', ') })}`;
+}
+
+function detectorText(provenance) {
+  const test = provenance.training_report && provenance.training_report.test; // `python -m training detector`
+  if (!test) return t('card.detectorText', { source: provenance.source });
+  return t('card.detectorTrainedText', {
+    source: provenance.source,
+    data: provenance.data,
+    n: num(test.photos),
+    recall: num(test.recall, 3),
+    falses: num(test.false_per_photo, 3),
+    landmarks: test.landmark_error ? num(test.landmark_error.mean, 3) : '—',
+  });
+}
+
 function scorerText(scorer) {
   const { provenance } = scorer;
   const arch = provenance.architecture;
@@ -409,16 +452,8 @@ function showCard(manifest) {
     }
   }
   facts.push(['card.not', t('card.notText')]);
-  const emotion = manifest.models.emotion;
-  facts.push([
-    'card.emotion',
-    t('card.emotionText', {
-      source: emotion.provenance.source,
-      data: emotion.provenance.data,
-      labels: emotion.labels.map(emotionName).join(', '),
-    }),
-  ]);
-  facts.push(['card.detector', t('card.detectorText', { source: manifest.models.pnet.provenance.source })]);
+  facts.push(['card.emotion', emotionText(manifest.models.emotion)]);
+  facts.push(['card.detector', detectorText(manifest.models.pnet.provenance)]);
   facts.push(['card.bundle', t('card.bundleText', { date: date(manifest.created_utc), version: manifest.generator.facepack })]);
   facts.push(['card.selftest', el('span', {}, el('a', { href: 'selftest.html' }, t('card.selftest')), ': ', t('card.selftestText'))]);
   const rows = facts.map(([key, value]) => el('tr', {}, el('th', { scope: 'row' }, t(key)), el('td', {}, value)));

@@ -1,0 +1,150 @@
+"""face-api.js (@vladmandic/face-api 1.7.15) in the same Chromium, on the same photos: the peer the
+page is measured against. Its chain: SSD MobileNet v1 detection, 68 landmarks, expression and a
+128-d descriptor, on the tfjs wasm backend (threads and SIMD, as the page gets them).
+
+A small Flask app of its own serves a bench page, TF.js's ES builds (the page's vendor files),
+and face-api's ES build and models from node_modules; face-api's imports of TF.js are mapped to
+the same TF.js, so both libraries run on one engine build.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask, Response, abort, send_file
+
+from facepack import assets
+from web.app import MIME, SECURITY_HEADERS, VENDOR
+
+MODELS = ("ssd_mobilenetv1_model", "face_landmark_68_model", "face_expression_model", "face_recognition_model")
+
+IMPORT_MAP = {"imports": {
+    "@tensorflow/tfjs": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-core": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs/dist/index.js": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-backend-webgl/dist/index.js": "/vendor/tf.fesm.min.js",
+    "@tensorflow/tfjs-backend-wasm": "/vendor/tf-backend-wasm.fesm.min.js",
+    "@tensorflow/tfjs-backend-wasm/dist/index.js": "/vendor/tf-backend-wasm.fesm.min.js",
+    **{name: "/node_builtin.js" for name in ("fs", "path", "os", "perf_hooks", "worker_threads", "util")},
+}}
+
+PAGE = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>face-api.js bench</title>
+<script type="importmap">{json.dumps(IMPORT_MAP)}</script>
+<script type="module" src="/faceapi-bench.js"></script></head>
+<body><span id="status" data-state="loading">loading</span></body></html>"""
+
+# Loads the backend and the four models, then offers window.faceapiRun({b64, runs}).
+SCRIPT = """import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as faceapi from '/faceapi/face-api.esm-nobundle.js';
+
+const t0 = performance.now();
+setWasmPaths('/vendor/');
+await tf.setBackend('wasm');
+await tf.ready();
+const backend = performance.now() - t0;
+const nets = [faceapi.nets.ssdMobilenetv1, faceapi.nets.faceLandmark68Net, faceapi.nets.faceExpressionNet,
+  faceapi.nets.faceRecognitionNet];
+await Promise.all(nets.map((net) => net.loadFromUri('/faceapi/model')));
+window.faceapiLoad = { backend, total: performance.now() - t0, tfBackend: tf.getBackend() };
+window.faceapiRun = async ({ b64, runs }) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const out = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t = performance.now();
+    const bitmap = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image' });
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    canvas.getContext('2d').drawImage(bitmap, 0, 0);
+    bitmap.close();
+    const faces = await faceapi.detectAllFaces(canvas, new faceapi.SsdMobilenetv1Options())
+      .withFaceLandmarks().withFaceExpressions().withFaceDescriptors();
+    out.push({ faces: faces.length, ms: performance.now() - t, numTensors: tf.memory().numTensors });
+  }
+  return out;
+};
+document.getElementById('status').dataset.state = 'ready';
+"""
+
+
+def chain_bytes() -> dict[str, int]:
+    """Download of face-api's chain: each model's weights and manifest."""
+    model = assets.faceapi_dir() / "model"
+    return {name: sum(p.stat().st_size for p in model.glob(f"{name}*")) for name in MODELS}
+
+
+def create_faceapi_app() -> Flask:
+    node_modules = assets.node_modules()
+    faceapi = assets.faceapi_dir()
+    app = Flask(__name__, static_folder=None)
+    headers = {k: v for k, v in SECURITY_HEADERS.items() if k != "Content-Security-Policy"}  # a bench page
+
+    def send(path: Path) -> Response:
+        return send_file(path, mimetype=MIME.get(path.suffix, None), max_age=None)
+
+    app.add_url_rule("/", "page", lambda: Response(PAGE, mimetype="text/html"))
+    app.add_url_rule("/faceapi-bench.js", "script", lambda: Response(SCRIPT, mimetype="text/javascript"))
+    app.add_url_rule("/node_builtin.js", "builtin", lambda: Response("export default {};", mimetype="text/javascript"))
+
+    @app.get("/vendor/<name>")
+    def vendor(name: str) -> Response:
+        if name not in VENDOR:
+            abort(404)
+        return send(node_modules / VENDOR[name])
+
+    @app.get("/faceapi/<path:rel>")
+    def faceapi_file(rel: str) -> Response:
+        allowed = {"face-api.esm-nobundle.js": faceapi / "dist" / "face-api.esm-nobundle.js",
+                   **{f"model/{p.name}": p for p in (faceapi / "model").iterdir()}}
+        if rel not in allowed:
+            abort(404)
+        return send(allowed[rel])
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        for key, value in headers.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    return app
+
+
+def run_faceapi(browser, items, runs: int, log) -> dict:
+    """Cold start, then per photo one warm-up and the median of `runs`, in a fresh browser context."""
+    import base64
+    import logging
+    import statistics
+    import threading
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, create_faceapi_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.wait_for_selector("#status[data-state=ready]", timeout=300_000)
+        load = page.evaluate("window.faceapiLoad")
+        first = page.evaluate("window.faceapiRun", {"b64": base64.b64encode(items[0][1]).decode(), "runs": 1})[0]
+        result = {"backend": load["tfBackend"], "load_ms": load, "first_result_ms": load["total"] + first["ms"],
+                  "download_bytes": chain_bytes(), "photos": {}}
+        for name, data in items:
+            got = page.evaluate("window.faceapiRun", {"b64": base64.b64encode(data).decode(), "runs": runs + 1})
+            result["photos"][name] = {"faces": got[0]["faces"],
+                                      "median_ms": statistics.median(g["ms"] for g in got[1:])}
+            log(f"face-api {name}: {result['photos'][name]['median_ms']:.0f} ms, {got[0]['faces']} faces")
+        if errors:
+            raise RuntimeError(f"face-api page errors: {errors}")
+        context.close()
+        return result
+    finally:
+        server.shutdown()
+        thread.join(10)

@@ -1,0 +1,105 @@
+"""Live mode in Python: the counterpart the browser's js/src/live.js is held to, frame by frame.
+
+    frame ─ keyframe? ─ yes ─► the full cascade (facepack.detect)
+                      └ no ──► RNet and ONet alone on each track's last box, squared and grown
+                               by spec.LIVE.margin (Detector.refine)
+          ─► faces matched to tracks by IoU; a track with no face is lost, and the next frame is
+             a keyframe; a keyframe starts new tracks for new faces
+          ─► scorer and emotion on every face (facepack.pipeline); the shown score and emotion
+             are smoothed: shown = smoothing * shown before + (1 - smoothing) * this frame's
+
+A keyframe is the first frame, every spec.LIVE.keyframe_every-th frame, and the frame after a
+face was lost (or when there is no track).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from facepack import spec
+from facepack.pipeline import FaceResult, ReferencePipeline
+
+
+def grown_square(box, margin: float) -> np.ndarray:
+    """The square around `box`'s centre, its side the box's longer side times (1 + 2 * margin)."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    side = max(x2 - x1, y2 - y1) * (1 + 2 * margin)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    return np.array([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2])
+
+
+def iou(a, b) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class Track:
+    id: int
+    result: FaceResult
+    shown_score: float  # smoothed expected score, points
+    shown_emotion: np.ndarray  # smoothed emotion probabilities
+
+
+@dataclass
+class LiveFrame:
+    keyframe: bool
+    tracks: list[Track] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The shape of js/src/live.js's step(): {keyframe, faces: [{id, ...face, shown}]}."""
+        return {"keyframe": self.keyframe, "faces": [
+            {"id": t.id, **t.result.as_dict(),
+             "shown": {"score": t.shown_score, "emotion": spec.EMOTION_LABELS[int(np.argmax(t.shown_emotion))],
+                       "emotion_probs": t.shown_emotion.tolist()}} for t in self.tracks]}
+
+
+class Tracker:
+    """Feed it frames in order with `step`."""
+
+    def __init__(self, pipeline: ReferencePipeline, live: spec.LiveSpec = spec.LIVE) -> None:
+        self.pipeline, self.live = pipeline, live
+        self.tracks: list[Track] = []
+        self.frame = 0
+        self.lost = False
+        self.next_id = 0
+
+    def step(self, image: np.ndarray) -> LiveFrame:
+        keyframe = self.lost or not self.tracks or self.frame % self.live.keyframe_every == 0
+        if keyframe:
+            faces = self.pipeline.detect(image)
+        else:
+            faces = self.pipeline.detector.refine(image, [grown_square(t.result.face.box, self.live.margin)
+                                                          for t in self.tracks])
+        results = self.pipeline.results(image, faces)
+        self.tracks, self.lost = self._match(results, keyframe)
+        self.frame += 1
+        return LiveFrame(keyframe, list(self.tracks))
+
+    def _match(self, results: list[FaceResult], keyframe: bool) -> tuple[list[Track], bool]:
+        """Each previous track takes the free face it overlaps most (IoU > 0), in track order;
+        a keyframe's other faces start tracks, a tracking frame's are dropped."""
+        free = list(range(len(results)))
+        tracks, lost = [], False
+        s = self.live.smoothing
+        for track in self.tracks:
+            best = max(free, key=lambda i: iou(track.result.face.box, results[i].face.box), default=None)
+            if best is None or iou(track.result.face.box, results[best].face.box) <= 0:
+                lost = True
+                continue
+            free.remove(best)
+            r = results[best]
+            tracks.append(Track(track.id, r, s * track.shown_score + (1 - s) * r.expected,
+                                s * track.shown_emotion + (1 - s) * np.asarray(r.emotion_probs, np.float64)))
+        if keyframe:
+            for i in free:
+                r = results[i]
+                tracks.append(Track(self.next_id, r, r.expected, np.asarray(r.emotion_probs, np.float64)))
+                self.next_id += 1
+            lost = False  # a keyframe's faces are the truth; a vanished track is simply gone
+        return tracks, lost
