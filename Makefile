@@ -7,7 +7,7 @@ PY       := $(VENV)/bin/python
 BUNDLE   ?= bundle
 STAMPS   := .venv/.stamps
 
-.PHONY: run test setup export serve verify lint clean
+.PHONY: run test setup export serve verify lint negatives clean
 
 ## run: install, export the bundle from the embedded default models, then serve the page
 run: setup export serve
@@ -49,6 +49,17 @@ $(STAMPS)/chromium:
 	{ command -v chromium >/dev/null && fc-list | grep -qi wqy; } || \
 	  { apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-zenhei; }
 	mkdir -p $(STAMPS) && touch $@
+
+## negatives: face-free photos for `python -m training detector --negatives .cache/negatives`:
+## Debian's opencv-doc sample images, less the three with people in them
+OPENCV_DATA := /usr/share/doc/opencv-doc/examples/data
+negatives:
+	test -d $(OPENCV_DATA) || { apt-get update && apt-get install -y --no-install-recommends opencv-doc; }
+	rm -rf .cache/negatives && mkdir -p .cache/negatives
+	find $(OPENCV_DATA) -maxdepth 1 \( -name '*.jpg' -o -name '*.png' \) \
+	  ! -name 'messi5.jpg' ! -name 'basketball1.png' ! -name 'basketball2.png' ! -name 'ml.png' \
+	  -exec cp {} .cache/negatives/ \;
+	@echo "$$(ls .cache/negatives | wc -l) face-free photos in .cache/negatives"
 
 clean:
 	rm -rf $(VENV) node_modules $(BUNDLE)

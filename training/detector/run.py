@@ -1,0 +1,200 @@
+"""`run_detector`: read the annotations, train PNet, RNet and ONet in turn, evaluate, write a run folder.
+
+The run folder (written as `<name>.partial`, renamed when complete):
+    pnet.npz, rnet.npz, onet.npz   the trained weights (python -m converter export --detector RUN_DIR)
+    report.json                    data, calibration, sample counts per net and class, histories,
+                                   each net on its validation samples, test figures beside the
+                                   `mtcnn` package's, agreement on the demo photos, seconds per stage
+    losses.png, test.png           loss curves; IoU and landmark error, trained vs package
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from facepack import assets
+from facepack.detect import Detector
+from facepack.models.mtcnn_nets import NETS
+from training import plots
+from training.crops import detect_all, load_image, write_json
+from training.dataset import DatasetError, ScutFbp5500
+from training.detector import annotations, evaluate
+from training.detector.config import DetectorConfig, make_strategy
+from training.detector.nets import save_weights
+from training.detector.train import build_samples, fit_net, net_scores
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+class Stopwatch:
+    """Seconds per named stage, for the report."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._start, 1)
+        self._start = now
+
+
+def read_splits(layout: str, data: Path, cache: Path, log=print) -> tuple[annotations.Splits, dict]:
+    """The layout's train and test photos, and what was done to their boxes (for the report)."""
+    if layout == "celeba":
+        return annotations.read_celeba(data), {}
+    if layout == "wider":
+        return annotations.read_wider(data), {}
+    if layout != "scut":
+        raise ValueError(f"--layout must be one of {', '.join(annotations.LAYOUTS)}, not {layout!r}")
+    # SCUT-FBP5500 has no boxes: the 86 points' bounding box, moved and scaled onto the package's
+    # box convention by medians over the training photos (the package's own boxes, cached).
+    dataset = ScutFbp5500(data)
+    (fold,) = dataset.folds("split60")
+    raw = annotations.read_scut(data, annotations.BoxCalibration())
+    found = detect_all(dataset, fold.train, cache)
+    pairs = [(p.boxes[0], found[p.name].box) for p in raw.train if found.get(p.name) is not None]
+    if not pairs:
+        raise DatasetError(f"the mtcnn package found no face in the training photos of {data}")
+    calibration = annotations.calibrate_scut_boxes([a for a, _ in pairs], [b for _, b in pairs])
+    log(f"SCUT boxes: the 86 points' bounding box, centre moved by ({calibration.dx:+.3f} w, {calibration.dy:+.3f} h), "
+        f"size x ({calibration.sw:.3f}, {calibration.sh:.3f}): medians over {len(pairs)} training photos")
+    return annotations.read_scut(data, calibration), {
+        "method": "the 86 points' bounding box (w, h): centre + (dx w, dy h), size (sw w, sh h); each factor the "
+                  "median over the training photos of the mtcnn package's box of the same face",
+        **dataclasses.asdict(calibration), "photos": len(pairs)}
+
+
+def read_negatives(folder: Path | None, log=print) -> tuple[list[np.ndarray], dict]:
+    """Face-free photos from `folder`, each checked with the `mtcnn` package: any photo in which it
+    finds a face is left out (and named in the report)."""
+    if folder is None:
+        return [], {"folder": None, "used": [], "left_out_with_a_face": []}
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"--negatives {folder} is not a folder")
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise DatasetError(f"--negatives {folder} holds no .jpg, .png, .bmp or .webp image")
+    detector = Detector()
+    images, used, left_out = [], [], []
+    for path in paths:
+        image = load_image(path)
+        if detector.detect([image])[0]:
+            left_out.append(path.name)
+            continue
+        images.append(image)
+        used.append(path.name)
+    log(f"negatives: {len(used)} face-free photos from {folder}"
+        + (f"; left out {len(left_out)} in which the mtcnn package finds a face: {', '.join(left_out)}" if left_out
+           else ""))
+    return images, {"folder": str(folder), "used": used, "left_out_with_a_face": left_out}
+
+
+def split_photos(photos: list, fraction: float, seed: int) -> tuple[list, list]:
+    order = np.random.default_rng(seed).permutation(len(photos))
+    held = {int(i) for i in order[:max(1, int(round(len(photos) * fraction)))]}
+    return ([p for i, p in enumerate(photos) if i not in held], [p for i, p in enumerate(photos) if i in held])
+
+
+def run_detector(data: Path, run_dir: Path, config: DetectorConfig, negatives: Path | None = None,
+                 cache: Path = Path(".cache/training"), log=print) -> tuple[Path, dict]:
+    """Train a detector and write its run folder (module docstring). Returns (run folder, report)."""
+    config.check()
+    strategy = make_strategy(config.strategy, config.cpu_replicas)  # before TensorFlow runs anything
+    run_dir = Path(run_dir)
+    if run_dir.exists():
+        raise ValueError(f"run folder {run_dir} already exists; pick another --name")
+    clock = Stopwatch()
+    splits, calibration = read_splits(config.layout, data, cache, log)
+    if not splits.train or not splits.test:
+        raise DatasetError(f"{data} ({config.layout}) has {len(splits.train)} training and {len(splits.test)} test "
+                           "photos; both are needed")
+    photos = splits.train[:config.max_photos] if config.max_photos else splits.train
+    train_photos, val_photos = split_photos(photos, config.val_fraction, config.seed)
+    negative_images, negatives_info = read_negatives(negatives, log)
+    neg_train, neg_val = split_photos(negative_images, config.val_fraction, config.seed) if len(negative_images) > 1 \
+        else (negative_images, [])
+    clock.lap("read")
+    log(f"{len(train_photos)} training photos, {len(val_photos)} validation photos (choose each net's epoch), "
+        f"{len(splits.test)} test photos; strategy {config.strategy} ({strategy.num_replicas_in_sync} "
+        f"replica{'' if strategy.num_replicas_in_sync == 1 else 's'})")
+
+    partial = run_dir.with_name(run_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    detector = Detector()  # the package's nets, replaced one by one as ours are trained
+    nets, histories = {}, {}
+    previous = None
+    for number, net in enumerate(NETS):
+        mine = None if previous is None else (lambda image, last=previous: detector.proposals(image, last))
+        source = "random boxes" if mine is None else f"random boxes + {previous.upper()}'s proposals"
+        log(f"{net}: cutting samples ({source})")
+        train = build_samples(net, train_photos, neg_train, load_image, config, config.seed + 10 * number, mine,
+                              f"{net} samples, training photos")
+        val = build_samples(net, val_photos, neg_val, load_image, config, config.seed + 10 * number + 1, mine,
+                            f"{net} samples, validation photos")
+        clock.lap(f"{net} samples")
+        log(f"{net}: {len(train)} training samples {train.counts()}, {len(val)} validation samples")
+        weights, history = fit_net(net, train, val, config, strategy, log)
+        clock.lap(f"{net} fit")
+        save_weights(weights, partial / f"{net}.npz")
+        detector.use_weights(net, weights)
+        nets[net] = {"samples": {"train": train.counts(), "validation": val.counts()}, "history": history,
+                     "validation": net_scores(net, weights, val), "best_epoch": int(np.argmin(history["val_loss"])) + 1}
+        histories[net] = history
+        log(f"{net}: validation {nets[net]['validation']}")
+        previous = net
+        del train, val
+
+    test = evaluate.score_detections(splits.test, evaluate.detect_photos(detector, splits.test, load_image,
+                                                                            "trained detector, test photos"))
+    package = Detector()
+    package_test = evaluate.score_detections(splits.test, evaluate.detect_photos(
+        package, splits.test, load_image, "mtcnn package, test photos"))
+    clock.lap("test")
+    fixtures = assets.sample_photos()  # face-api's group photos: the detection fixtures of the tests
+    fixture_images = [load_image(p) for p in fixtures]
+    agreement = evaluate.agreement([detector.detect([im])[0] for im in fixture_images],
+                                   [package.detect([im])[0] for im in fixture_images], [p.name for p in fixtures])
+    clock.lap("demo photos")
+    plots.detector_losses(histories, partial / "losses.png")
+    plots.detector_comparison(test, package_test, partial / "test.png",
+                              f"{config.layout} test photos: trained detector vs the mtcnn package")
+    report = {
+        "data": {"layout": config.layout, "root": str(Path(data).resolve()), "about": splits.about,
+                 "train_photos": len(train_photos), "validation_photos": len(val_photos),
+                 "test_photos": len(splits.test), "left_out_without_annotations": splits.left_out,
+                 "negatives": negatives_info},
+        "box_calibration": calibration,
+        "config": dataclasses.asdict(config),
+        "nets": nets,
+        "test": evaluate.public_figures(test),
+        "package_on_test": evaluate.public_figures(package_test),
+        "demo_photo_agreement": agreement,
+        "seconds": clock.seconds,
+        "versions": {name: version(name) for name in ("tensorflow", "keras", "mtcnn", "numpy")},
+    }
+    write_json(partial / "report.json", report)
+    partial.rename(run_dir)
+    return run_dir, report
+
+
+def summary_table(report: dict) -> str:
+    """Trained vs package on the test photos, one row per measure."""
+    rows = [("recall at IoU 0.5", "recall", "{:.4f}"), ("false detections per photo", "false_per_photo", "{:.4f}"),
+            ("mean IoU", "mean_iou", "{:.4f}")]
+    mine, theirs = report["test"], report["package_on_test"]
+    lines = [f"{'on ' + str(mine['photos']) + ' test photos':<34}{'trained':>10}{'mtcnn package':>16}"]
+    for label, key, fmt in rows:
+        lines.append(f"{label:<34}{fmt.format(mine[key] or 0):>10}{fmt.format(theirs[key] or 0):>16}")
+    if mine["landmark_error"] and theirs["landmark_error"]:
+        lines.append(f"{'landmark error / eye distance':<34}{mine['landmark_error']['mean']:>10.4f}"
+                     f"{theirs['landmark_error']['mean']:>16.4f}")
+    return "\n".join(lines)
