@@ -88,6 +88,22 @@ LIVE_JS = """async ({frames, width, height, reset}) => {
   return out;
 }"""
 
+# {frames: [base64 RGB], width, height, boxes: [null | [[x1, y1, x2, y2], ...]]} -> per frame the
+# faces (with score and emotion) of the full cascade (null) or of RNet and ONet alone on the given
+# boxes: one live-mode step with its input fixed, as facepack.track.Tracker feeds Detector.refine.
+LIVE_STEP_JS = """async ({frames, width, height, boxes}) => {
+  const { rgbPixels } = await import('facepack');
+  const fp = window.facepack;
+  const out = [];
+  for (const [i, b64] of frames.entries()) {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const pixels = rgbPixels({ data, width, height }, fp.manifest.images);
+    const faces = boxes[i] === null ? await fp.detectPixels(pixels) : await fp.refinePixels(pixels, boxes[i]);
+    out.push(await fp.results(pixels, faces));
+  }
+  return out;
+}"""
+
 # () -> the number of tensors TF.js holds.
 NUM_TENSORS_JS = """async () => (await import('@tensorflow/tfjs')).memory().numTensors"""
 
