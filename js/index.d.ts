@@ -100,6 +100,26 @@ export function startBackend(
   reason: string;
   wasm: { threads: boolean; simd: boolean } | null;
 }>;
+/** Live mode's settings: the manifest's `live` (facepack.spec.LiveSpec). */
+export interface LiveSettings {
+  keyframe_every: number;
+  margin: number;
+  smoothing: number;
+}
+/** One tracked face: the analysed face, its track id and the smoothed values the page shows. */
+export interface TrackedFace extends AnalyzedFace {
+  id: number;
+  shown: { score: number; emotion: string; emotion_probs: number[] };
+}
+/** Video: the full cascade on keyframes, RNet and ONet on each face's last box in between. */
+export class LiveTracker {
+  constructor(facepack: Facepack, settings?: LiveSettings);
+  /** milliseconds per stage of the last step */
+  readonly timings: Record<string, number>;
+  step(source: ImageSource): Promise<{ keyframe: boolean; faces: TrackedFace[] }>;
+}
+/** The square around a box's centre, its side the longer side times (1 + 2 * margin). */
+export function grownSquare(box: [number, number, number, number], margin: number): [number, number, number, number];
 /** Decode a File or Blob upright, without colour conversion (browsers). */
 export function decodeImage(blob: Blob, name?: string): Promise<ImageBitmap>;
 /** RGB bytes of any image source, refusing one over the policy's pixel limit. */

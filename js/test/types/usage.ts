@@ -1,5 +1,5 @@
 // Compiled (never run) against js/index.d.ts by `npm run typecheck`: the README's examples type-check.
-import { Facepack, readPhoto, urlSource, type AnalyzedFace, type BundleSource } from 'facepack';
+import { Facepack, LiveTracker, readPhoto, urlSource, type AnalyzedFace, type BundleSource } from 'facepack';
 
 async function inNode(): Promise<number> {
   const fp = await Facepack.load('bundle', { backend: 'wasm' });
@@ -14,4 +14,10 @@ async function inBrowser(img: HTMLImageElement): Promise<string[]> {
   return (await fp.analyze(img)).map((face) => face.emotion.label);
 }
 
-export { inBrowser, inNode };
+async function live(fp: Facepack, video: HTMLVideoElement): Promise<number[]> {
+  const tracker = new LiveTracker(fp);
+  const frame = await tracker.step(video);
+  return frame.faces.map((face) => face.id + face.shown.score + (frame.keyframe ? 1 : 0));
+}
+
+export { inBrowser, inNode, live };
