@@ -23,8 +23,8 @@ pytestmark = pytest.mark.slow
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
 # Latin words the Chinese page may show: names of things, and data (file names, backends).
 NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "MTCNN", "SCUT-FBP5500", "FER2013",
-         "JSON", "CSV", "PNG", "Keras", "softmax", "face-api.js", "ResNet-29", "npm", "Human", "FaceRes",
-         "MobileNet", "VGGFace2", "float16", "v2", "GPU", "wasm", "webgl", "cpu", "auto", "English", "PyPI",
+         "JSON", "CSV", "PNG", "JPEG", "Keras", "softmax", "face-api.js", "ResNet-29", "npm", "Human", "FaceRes",
+         "MobileNet", "VGGFace2", "float16", "uint8", "v2", "GPU", "wasm", "webgl", "cpu", "auto", "English", "PyPI",
          "fer", "mtcnn", "sample1.jpg", "swiftshader", "SwiftShader", "Google", "Vulkan", "Subzero",
          "Device", "LLVM", "ANGLE", "Inc", "sha256", "vladmandic", "face-api", "human-models"}
 
@@ -109,7 +109,7 @@ def test_each_face_has_a_chart_of_101_probabilities_with_pythons_interval_and_pe
         card = page.locator(".result >> nth=0").locator("article.face").nth(i)
         shown = float(card.locator(".percentile").get_attribute("data-percentile"))
         assert shown == pytest.approx(python["percentile"])
-        assert f"{python['interval'][0]} and {python['interval'][1]}" in card.locator(".interval").text_content()
+        assert f"{python['interval'][0]} and {python['interval'][1]}" in card.locator("p.interval").text_content()
 
 
 def test_downloads_hold_what_the_page_shows(english, tmp_path):

@@ -77,7 +77,7 @@ def test_thousands_of_requests_all_answered_and_memory_flat(web_process, bundle_
     # (path, If-None-Match, expected status): pages, modules, vendor, bundle files fresh and
     # revalidated, and probes that must be refused.
     mix = [("/", None, 200), ("/js/facepack.js", None, 200), ("/static/style.css", None, 200),
-           ("/vendor/tf-backend-wasm.min.js", None, 200), ("/bundle/manifest.json", None, 200),
+           ("/vendor/tf-backend-wasm.fesm.min.js", None, 200), ("/bundle/manifest.json", None, 200),
            ("/bundle/../pyproject.toml", None, 404), ("/static/.env", None, 404), ("/nope", None, 404)]
     mix += [(f"/bundle/{f['path']}", None, 200) for f in small[:6]]
     mix += [(f"/bundle/{f['path']}", f["sha256"], 304) for f in small[:6]]

@@ -417,7 +417,15 @@ function scorerText(scorer) {
     branches: branches.join(' + '),
     crop: t(scorer.crop.rotate === 'eyes' ? 'card.cropLevelled' : 'card.cropUpright'),
     mirror: arch.mirror ? t('card.mirror') : '',
-    layers: layers ? t('card.layers', { count: num(layers.count), data: layers.data, storage: layers.storage }) : t('card.layersNone'),
+    layers: layers
+      ? t('card.layers', {
+          count: num(layers.count),
+          data: layers.data,
+          uint8: num(layers.storage.uint8),
+          float16: num(layers.storage.float16),
+          budget: num(layers.storage.budget_points, 1),
+        })
+      : t('card.layersNone'),
   });
 }
 
