@@ -45,15 +45,22 @@ def test_user_scorer_in_each_format_exports_and_verifies(tmp_path, fmt):
         assert m["models"]["scorer"]["folding"]["batchnorm_folded"] == 1
 
 
-def test_full_default_bundle_verifies_uint8(tmp_path, default_bundle):
-    """float32 is the session's default_bundle (tests/converter/test_bundle.py); uint8 here."""
-    assert _manifest(default_bundle[0])["quantization"] == "none"
-    report = export_bundle(tmp_path / "b", quantize="uint8", **QUIET)
+def test_uint8_everywhere_is_refused_for_the_default_scorer_and_verifies_for_the_detector(tmp_path, default_bundle):
+    """The session's default_bundle is the default --quantize source (tests/converter/test_bundle.py).
+    uint8 on every large tensor moves the default scorer's check scores past the stated uint8
+    tolerance (2 points; converter/verify.py), so that export fails and installs nothing; the
+    detector alone verifies in uint8."""
+    assert _manifest(default_bundle[0])["quantization"] == "source"
+    with pytest.raises(ExportError, match="failed its check") as refused:
+        export_bundle(tmp_path / "all", quantize="uint8", **QUIET)
+    assert "scorer on cpu: over tolerance" in str(refused.value)
+    assert not (tmp_path / "all").exists()
+    report = export_bundle(tmp_path / "b", quantize="uint8", only=["detector"], **QUIET)
     assert report.passed
     m = _manifest(tmp_path / "b")
     assert m["quantization"] == "uint8"
-    # the scorer (22 MB float32) is quantized; PNet (37 kB) keeps float32 weights
-    assert m["models"]["scorer"]["quantization"] == "uint8"
+    # ONet (1.6 MB float32) is quantized; PNet (37 kB) keeps float32 weights
+    assert m["models"]["onet"]["quantization"] == "uint8"
     assert m["models"]["pnet"]["quantization"] == "none"
     assert verify_bundle(tmp_path / "b").passed
 

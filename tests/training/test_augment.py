@@ -23,7 +23,8 @@ def test_photo_changes_do_what_they_say():
     framed = PhotoChange(frame=2.0, dx=0.0, dy=1.0).apply(image)
     assert framed.shape == (80, 120, 3) and (framed[40:80, 0:60] == image).all() and framed[:40].max() == 0
     turned = PhotoChange(roll=90).apply(np.pad(image, ((10, 10), (0, 0), (0, 0))))  # 60x60: a quarter turn
-    assert turned[45:55, 15:25].mean() > 200  # counter-clockwise: the top-left square goes to the bottom left
+    # counter-clockwise about the centre: rows 15-24, columns 10-19 go to rows 40-49, columns 15-24
+    assert turned[40:50, 15:25].min() > 200 and turned[15:25, 10:20].max() == 0
     recompressed = PhotoChange(jpeg=30).apply(image)
     assert recompressed.shape == image.shape and 0 < np.abs(recompressed.astype(int) - image).max() < 128
 

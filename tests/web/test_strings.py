@@ -11,7 +11,7 @@ STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
 # Words that stay as they are in Chinese text: names of things, file formats and units.
 NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "MTCNN", "SCUT-FBP5500", "FER2013",
          "JSON", "CSV", "PNG", "JPEG", "HTTP", "RGB", "RGBA", "Keras", "softmax", "sha256", "face-api.js",
-         "ResNet-29", "npm", "Human", "FaceRes", "MobileNet", "VGGFace2", "float16", "v2", "GPU"}
+         "ResNet-29", "npm", "Human", "FaceRes", "MobileNet", "VGGFace2", "float16", "uint8", "v2", "GPU"}
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
 
 
