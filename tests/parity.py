@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from facepack.track import iou
+
 MIN_IOU = 0.95
 LANDMARK_FRACTION = 0.02  # of the box width
 CONFIDENCE = 0.02
 E2E_POINTS = 0.5
-
-
-def iou(a, b) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def match(py_faces, other_faces) -> list[tuple[int, int, float]]:

@@ -18,8 +18,9 @@ import pytest
 
 from bench.clip import HEIGHT, WIDTH, clip_frames
 from facepack import spec
+from facepack.track import iou
 from tests.browser.conftest import PageWatch
-from tests.parity import compare_faces, iou
+from tests.parity import compare_faces
 from web.harness import LIVE_JS, LIVE_STEP_JS, NUM_TENSORS_JS, frames_b64
 
 pytestmark = pytest.mark.slow
