@@ -199,7 +199,9 @@ def live_mode(browser, url: str, log) -> dict:
     result = {"frames": len(timed), "fps": len(timed) / total_s, "keyframes": sum(f["keyframe"] for f in timed),
               "median_ms": median(f["ms"] for f in timed),
               "keyframe_median_ms": median(f["ms"] for f in timed if f["keyframe"]),
-              "tracked_median_ms": median(f["ms"] for f in timed if not f["keyframe"]), "num_tensors_after": tensors}
+              "tracked_median_ms": median(f["ms"] for f in timed if not f["keyframe"]),
+              "faces": sum(len(f["faces"]) for f in timed),
+              "scored_faces": sum(face["scored"] for f in timed for face in f["faces"]), "num_tensors_after": tensors}
     log(f"live mode: {result['fps']:.1f} frames a second, {result['keyframes']} keyframes")
     return result
 
@@ -330,9 +332,11 @@ def report(result: dict) -> str:
     if "live" in result["browser"]:
         lv = result["browser"]["live"]
         sections += ["\nlive mode on the clip (100 frames of 640x480, wasm)",
-                     table(["frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms"],
+                     table(["frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms",
+                            "faces scored"],
                            [[f"{lv['fps']:.1f}", lv["keyframes"], f"{lv['median_ms']:.0f}",
-                             f"{lv['keyframe_median_ms']:.0f}", f"{lv['tracked_median_ms']:.0f}"]])]
+                             f"{lv['keyframe_median_ms']:.0f}", f"{lv['tracked_median_ms']:.0f}",
+                             f"{lv['scored_faces']} of {lv['faces']}"]])]
     mem_rows = []
     for v in variants:
         m = page[v]["memory"]

@@ -5,8 +5,11 @@
                                by spec.LIVE.margin (Detector.refine)
           ─► faces matched to tracks by IoU; a track with no face is lost, and the next frame is
              a keyframe; a keyframe starts new tracks for new faces
-          ─► scorer and emotion on every face (facepack.pipeline); the shown score and emotion
-             are smoothed: shown = smoothing * shown before + (1 - smoothing) * this frame's
+          ─► scorer and emotion (facepack.pipeline) on every face on a scoring frame (every
+             spec.LIVE.score_every-th), else only on new tracks' faces and faces at the frame's
+             edge (at_edge); the others keep their track's last score and emotion. On each
+             scoring the shown score and emotion are smoothed:
+             shown = smoothing * shown before + (1 - smoothing) * this frame's
 
 A keyframe is the first frame, every spec.LIVE.keyframe_every-th frame, and the frame after a
 face was lost (or when there is no track).
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from facepack import spec
+from facepack.detect import Face
 from facepack.pipeline import FaceResult, ReferencePipeline
 
 
@@ -28,6 +32,15 @@ def grown_square(box, margin: float) -> np.ndarray:
     side = max(x2 - x1, y2 - y1) * (1 + 2 * margin)
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     return np.array([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2])
+
+
+def at_edge(box, width: int, height: int) -> bool:
+    """Whether a face's box comes within 1% of the frame's border (boxes are clipped to the
+    frame, on the detector's downscaled copy when the frame is over max_side): such a face is
+    likely partly outside, and its crop changes from frame to frame as it comes in or goes out,
+    so live mode scores it on every frame."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return min(x1, width - x2) <= 0.01 * width or min(y1, height - y2) <= 0.01 * height
 
 
 def iou(a, b) -> float:
@@ -41,9 +54,10 @@ def iou(a, b) -> float:
 @dataclass
 class Track:
     id: int
-    result: FaceResult
+    result: FaceResult  # this frame's face; its score and emotion from the last frame that scored it
     shown_score: float  # smoothed expected score, points
     shown_emotion: np.ndarray  # smoothed emotion probabilities
+    scored: bool = True  # whether this frame scored the face
 
 
 @dataclass
@@ -52,9 +66,9 @@ class LiveFrame:
     tracks: list[Track] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        """The shape of js/src/live.js's step(): {keyframe, faces: [{id, ...face, shown}]}."""
+        """The shape of js/src/live.js's step(): {keyframe, faces: [{id, scored, ...face, shown}]}."""
         return {"keyframe": self.keyframe, "faces": [
-            {"id": t.id, **t.result.as_dict(),
+            {"id": t.id, "scored": t.scored, **t.result.as_dict(),
              "shown": {"score": t.shown_score, "emotion": spec.EMOTION_LABELS[int(np.argmax(t.shown_emotion))],
                        "emotion_probs": t.shown_emotion.tolist()}} for t in self.tracks]}
 
@@ -76,30 +90,43 @@ class Tracker:
         else:
             faces = self.pipeline.detector.refine(image, [grown_square(t.result.face.box, self.live.margin)
                                                           for t in self.tracks])
-        results = self.pipeline.results(image, faces)
-        self.tracks, self.lost = self._match(results, keyframe)
+        matched, new, self.lost = self._match(faces, keyframe)
+        height, width = image.shape[:2]
+        due = [self.frame % self.live.score_every == 0 or at_edge(face.box, width, height) for _, face in matched]
+        to_score = [face for (_, face), scoring in zip(matched, due, strict=True) if scoring]
+        results = iter(self.pipeline.results(image, to_score + new))
+        s = self.live.smoothing
+        tracks = []
+        for (track, face), scoring in zip(matched, due, strict=True):
+            if scoring:
+                r = next(results)
+                tracks.append(Track(track.id, r, s * track.shown_score + (1 - s) * r.expected,
+                                    s * track.shown_emotion + (1 - s) * np.asarray(r.emotion_probs, np.float64)))
+            else:
+                last = track.result
+                tracks.append(Track(track.id, FaceResult(face, last.score_probs, last.emotion_probs, last.reference),
+                                    track.shown_score, track.shown_emotion, scored=False))
+        for r in results:
+            tracks.append(Track(self.next_id, r, r.expected, np.asarray(r.emotion_probs, np.float64)))
+            self.next_id += 1
+        self.tracks = tracks
         self.frame += 1
         return LiveFrame(keyframe, list(self.tracks))
 
-    def _match(self, results: list[FaceResult], keyframe: bool) -> tuple[list[Track], bool]:
+    def _match(self, faces: list[Face], keyframe: bool) -> tuple[list[tuple[Track, Face]], list[Face], bool]:
         """Each previous track takes the free face it overlaps most (IoU > 0), in track order;
-        a keyframe's other faces start tracks, a tracking frame's are dropped."""
-        free = list(range(len(results)))
-        tracks, lost = [], False
-        s = self.live.smoothing
+        a keyframe's other faces start tracks, a tracking frame's are dropped.
+        Returns (track, face) pairs, the faces that start tracks, and whether a track was lost."""
+        free = list(range(len(faces)))
+        matched, lost = [], False
         for track in self.tracks:
-            best = max(free, key=lambda i: iou(track.result.face.box, results[i].face.box), default=None)
-            if best is None or iou(track.result.face.box, results[best].face.box) <= 0:
+            best = max(free, key=lambda i: iou(track.result.face.box, faces[i].box), default=None)
+            if best is None or iou(track.result.face.box, faces[best].box) <= 0:
                 lost = True
                 continue
             free.remove(best)
-            r = results[best]
-            tracks.append(Track(track.id, r, s * track.shown_score + (1 - s) * r.expected,
-                                s * track.shown_emotion + (1 - s) * np.asarray(r.emotion_probs, np.float64)))
-        if keyframe:
-            for i in free:
-                r = results[i]
-                tracks.append(Track(self.next_id, r, r.expected, np.asarray(r.emotion_probs, np.float64)))
-                self.next_id += 1
-            lost = False  # a keyframe's faces are the truth; a vanished track is simply gone
-        return tracks, lost
+            matched.append((track, faces[best]))
+        if not keyframe:
+            return matched, [], lost
+        # a keyframe's faces are the truth; a vanished track is simply gone
+        return matched, [faces[i] for i in free], False

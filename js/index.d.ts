@@ -105,10 +105,15 @@ export interface LiveSettings {
   keyframe_every: number;
   margin: number;
   smoothing: number;
+  score_every: number;
 }
-/** One tracked face: the analysed face, its track id and the smoothed values the page shows. */
+/**
+ * One tracked face: the analysed face, its track id and the smoothed values the page shows.
+ * `scored` is false on frames that kept the track's last score and emotion (manifest live.score_every).
+ */
 export interface TrackedFace extends AnalyzedFace {
   id: number;
+  scored: boolean;
   shown: { score: number; emotion: string; emotion_probs: number[] };
 }
 /** Video: the full cascade on keyframes, RNet and ONet on each face's last box in between. */
@@ -118,6 +123,8 @@ export class LiveTracker {
   readonly timings: Record<string, number>;
   step(source: ImageSource): Promise<{ keyframe: boolean; faces: TrackedFace[] }>;
 }
+/** Whether a box comes within 1% of the frame's border (live mode scores such a face on every frame). */
+export function atEdge(box: [number, number, number, number], width: number, height: number): boolean;
 /** The square around a box's centre, its side the longer side times (1 + 2 * margin). */
 export function grownSquare(box: [number, number, number, number], margin: number): [number, number, number, number];
 /** Decode a File or Blob upright, without colour conversion (browsers). */

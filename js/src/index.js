@@ -10,7 +10,7 @@ export { BundleError, SCHEMA, SUPPORTED_VERSION, checkManifest, fetchVerified, g
 export { cropPixels, cropSquare } from './crop.js';
 export { Facepack, detectionSize } from './facepack.js';
 export { ImageError, decodeImage, rgbPixels } from './image.js';
-export { LiveTracker, grownSquare } from './live.js';
+export { LiveTracker, atEdge, grownSquare } from './live.js';
 export { expectedPoints, percentileAmong, quantileClass, scoreSummary } from './score.js';
 export { runSelfTest } from './selftest.js';
 export { SettingsError, checkSettings } from './settings.js';

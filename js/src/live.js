@@ -16,6 +16,14 @@ export function grownSquare([x1, y1, x2, y2], margin) {
   return [cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2];
 }
 
+/**
+ * Whether a face's box comes within 1% of the frame's border: such a face is likely partly
+ * outside, its crop changes as it comes in or goes out, and live mode scores it on every frame.
+ */
+export function atEdge([x1, y1, x2, y2], width, height) {
+  return Math.min(x1, width - x2) <= 0.01 * width || Math.min(y1, height - y2) <= 0.01 * height;
+}
+
 export function iou(a, b) {
   const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
   const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
@@ -28,7 +36,7 @@ export class LiveTracker {
   constructor(facepack, settings = facepack.manifest.live) {
     this.fp = facepack;
     this.settings = settings;
-    this.tracks = []; // {id, face, shownScore, shownEmotion}
+    this.tracks = []; // {id, face, shownScore, shownEmotion, scored}
     this.frame = 0;
     this.lost = false;
     this.nextId = 0;
@@ -48,8 +56,33 @@ export class LiveTracker {
           pixels,
           this.tracks.map((t) => grownSquare(t.face.box, settings.margin)),
         );
-    const results = await fp.results(pixels, faces);
-    this.match(results, keyframe);
+    const { matched, fresh, lost } = this.match(faces, keyframe);
+    // The scorer and emotion run on every face on a scoring frame, on a face at the frame's edge,
+    // and on new tracks' faces; the other faces keep their track's last score and emotion.
+    const every = settings.score_every ?? 1; // bundles from before score_every: every frame
+    const due = matched.map(([, face]) => this.frame % every === 0 || atEdge(face.box, pixels.width, pixels.height));
+    const toScore = [...matched.filter((_, i) => due[i]).map(([, face]) => face), ...fresh];
+    const results = await fp.results(pixels, toScore);
+    const s = settings.smoothing;
+    let next = 0;
+    const tracks = matched.map(([track, face], i) => {
+      if (!due[i]) return { ...track, face: { ...face, score: track.face.score, emotion: track.face.emotion }, scored: false };
+      const r = results[next];
+      next += 1;
+      return {
+        id: track.id,
+        face: r,
+        shownScore: s * track.shownScore + (1 - s) * r.score.expected,
+        shownEmotion: track.shownEmotion.map((p, k) => s * p + (1 - s) * r.emotion.probs[k]),
+        scored: true,
+      };
+    });
+    for (const r of results.slice(next)) {
+      tracks.push({ id: this.nextId, face: r, shownScore: r.score.expected, shownEmotion: [...r.emotion.probs], scored: true });
+      this.nextId += 1;
+    }
+    this.tracks = tracks;
+    this.lost = lost;
     this.frame += 1;
     fp.timings.total = performance.now() - start;
     this.timings = fp.timings;
@@ -57,6 +90,7 @@ export class LiveTracker {
       keyframe,
       faces: this.tracks.map((t) => ({
         id: t.id,
+        scored: t.scored,
         ...t.face,
         shown: { score: t.shownScore, emotion: fp.manifest.models.emotion.labels[argmax(t.shownEmotion)], emotion_probs: t.shownEmotion },
       })),
@@ -65,19 +99,18 @@ export class LiveTracker {
 
   /**
    * Each previous track takes the free face it overlaps most (IoU > 0), in track order; a
-   * keyframe's other faces start tracks, a tracking frame's are dropped; a track left without a
-   * face is lost, and the next frame is a keyframe.
+   * keyframe's other faces start tracks (`fresh`), a tracking frame's are dropped; a track left
+   * without a face is lost, and the next frame is a keyframe.
    */
-  match(results, keyframe) {
-    const s = this.settings.smoothing;
-    const free = results.map((_, i) => i);
-    const tracks = [];
+  match(faces, keyframe) {
+    const free = faces.map((_, i) => i);
+    const matched = [];
     let lost = false;
     for (const track of this.tracks) {
       let best = -1;
       let bestIou = 0;
       for (const i of free) {
-        const overlap = iou(track.face.box, results[i].box);
+        const overlap = iou(track.face.box, faces[i].box);
         if (overlap > bestIou) [best, bestIou] = [i, overlap];
       }
       if (best < 0) {
@@ -85,27 +118,10 @@ export class LiveTracker {
         continue;
       }
       free.splice(free.indexOf(best), 1);
-      const r = results[best];
-      tracks.push({
-        id: track.id,
-        face: r,
-        shownScore: s * track.shownScore + (1 - s) * r.score.expected,
-        shownEmotion: track.shownEmotion.map((p, k) => s * p + (1 - s) * r.emotion.probs[k]),
-      });
+      matched.push([track, faces[best]]);
     }
-    if (keyframe) {
-      for (const i of free) {
-        tracks.push({
-          id: this.nextId,
-          face: results[i],
-          shownScore: results[i].score.expected,
-          shownEmotion: [...results[i].emotion.probs],
-        });
-        this.nextId += 1;
-      }
-      lost = false; // a keyframe's faces are the truth; a vanished track is simply gone
-    }
-    this.tracks = tracks;
-    this.lost = lost;
+    // A keyframe's faces are the truth; a vanished track is simply gone.
+    if (keyframe) return { matched, fresh: free.map((i) => faces[i]), lost: false };
+    return { matched, fresh: [], lost };
   }
 }
