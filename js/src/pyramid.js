@@ -67,23 +67,46 @@ export function resizeArea(src, inH, inW, channels, outH, outW) {
   const rowLen = inW * channels;
   const acc = new Float64Array(rowLen); // one output row after the y pass: (inW, C)
   const out = new Float32Array(outH * outW * channels);
+  // The x pass reads taps as offsets into `acc` (index * channels); a tap of weight 0 reads
+  // offset 0 with weight 0, so the loops need no test.
+  const xOffset = Int32Array.from(xs.index, (i) => i * channels);
+  const xTaps = xs.taps;
   for (let o = 0; o < outH; o += 1) {
-    acc.fill(0);
-    for (let k = 0; k < ys.taps; k += 1) {
-      const w = ys.weight[o * ys.taps + k];
-      if (w === 0) continue;
-      const from = ys.index[o * ys.taps + k] * rowLen;
-      for (let j = 0; j < rowLen; j += 1) acc[j] += w * src[from + j];
+    // y pass, two input rows at a time (one write of `acc` per pair)
+    const first = o * ys.taps;
+    for (let k = 0; k < ys.taps; k += 2) {
+      const w0 = ys.weight[first + k];
+      const a = ys.index[first + k] * rowLen;
+      const w1 = k + 1 < ys.taps ? ys.weight[first + k + 1] : 0;
+      const b = k + 1 < ys.taps ? ys.index[first + k + 1] * rowLen : a;
+      if (k === 0) for (let j = 0; j < rowLen; j += 1) acc[j] = w0 * src[a + j] + w1 * src[b + j];
+      else if (w0 !== 0 || w1 !== 0) for (let j = 0; j < rowLen; j += 1) acc[j] += w0 * src[a + j] + w1 * src[b + j];
     }
-    for (let x = 0; x < outW; x += 1) {
-      const at = (o * outW + x) * channels;
-      for (let c = 0; c < channels; c += 1) {
-        let sum = 0;
-        for (let k = 0; k < xs.taps; k += 1) {
-          const w = xs.weight[x * xs.taps + k];
-          if (w !== 0) sum += w * acc[xs.index[x * xs.taps + k] * channels + c];
+    const row = o * outW * channels;
+    if (channels === 3) {
+      for (let x = 0; x < outW; x += 1) {
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let k = x * xTaps, end = k + xTaps; k < end; k += 1) {
+          const w = xs.weight[k];
+          const at = xOffset[k];
+          r += w * acc[at];
+          g += w * acc[at + 1];
+          b += w * acc[at + 2];
         }
-        out[at + c] = sum * scale;
+        const to = row + 3 * x;
+        out[to] = r * scale;
+        out[to + 1] = g * scale;
+        out[to + 2] = b * scale;
+      }
+    } else {
+      for (let x = 0; x < outW; x += 1) {
+        for (let c = 0; c < channels; c += 1) {
+          let sum = 0;
+          for (let k = x * xTaps, end = k + xTaps; k < end; k += 1) sum += xs.weight[k] * acc[xOffset[k] + c];
+          out[row + channels * x + c] = sum * scale;
+        }
       }
     }
   }
