@@ -146,12 +146,15 @@ class LiveSpec:
     # Frames between two scorings of the tracks (1: every frame). Measured on the clip (README,
     # python -m bench): 3 faces, a tracked frame took 138 ms with the scorer on every face, 14 ms now.
     score_every: int = 5
+    # A face whose box comes within this share of the frame's side to its border is scored on
+    # every frame (facepack.track.at_edge): it is likely partly outside, and its crop changes.
+    edge: float = 0.01
 
     def __post_init__(self) -> None:
         if (self.keyframe_every < 1 or self.score_every < 1 or not 0 <= self.margin < 1
-                or not 0 <= self.smoothing < 1):
-            raise ValueError("LiveSpec needs keyframe_every >= 1, score_every >= 1, 0 <= margin < 1 and "
-                             f"0 <= smoothing < 1: {self}")
+                or not 0 <= self.smoothing < 1 or not 0 <= self.edge < 0.5):
+            raise ValueError("LiveSpec needs keyframe_every >= 1, score_every >= 1, 0 <= margin < 1, "
+                             f"0 <= smoothing < 1 and 0 <= edge < 0.5: {self}")
 
 
 DETECTOR = DetectorSpec()

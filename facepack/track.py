@@ -34,13 +34,13 @@ def grown_square(box, margin: float) -> np.ndarray:
     return np.array([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2])
 
 
-def at_edge(box, width: int, height: int) -> bool:
-    """Whether a face's box comes within 1% of the frame's border (boxes are clipped to the
-    frame, on the detector's downscaled copy when the frame is over max_side): such a face is
-    likely partly outside, and its crop changes from frame to frame as it comes in or goes out,
-    so live mode scores it on every frame."""
+def at_edge(box, width: int, height: int, edge: float = spec.LIVE.edge) -> bool:
+    """Whether a face's box comes within `edge` of the frame's side to its border (boxes are
+    clipped to the frame, on the detector's downscaled copy when the frame is over max_side):
+    such a face is likely partly outside, and its crop changes from frame to frame as it comes in
+    or goes out, so live mode scores it on every frame."""
     x1, y1, x2, y2 = (float(v) for v in box)
-    return min(x1, width - x2) <= 0.01 * width or min(y1, height - y2) <= 0.01 * height
+    return min(x1, width - x2) <= edge * width or min(y1, height - y2) <= edge * height
 
 
 def iou(a, b) -> float:
@@ -92,7 +92,8 @@ class Tracker:
                                                           for t in self.tracks])
         matched, new, self.lost = self._match(faces, keyframe)
         height, width = image.shape[:2]
-        due = [self.frame % self.live.score_every == 0 or at_edge(face.box, width, height) for _, face in matched]
+        due = [self.frame % self.live.score_every == 0 or at_edge(face.box, width, height, self.live.edge)
+               for _, face in matched]
         to_score = [face for (_, face), scoring in zip(matched, due, strict=True) if scoring]
         results = iter(self.pipeline.results(image, to_score + new))
         s = self.live.smoothing

@@ -106,6 +106,7 @@ export interface LiveSettings {
   margin: number;
   smoothing: number;
   score_every: number;
+  edge: number;
 }
 /**
  * One tracked face: the analysed face, its track id and the smoothed values the page shows.
@@ -123,8 +124,8 @@ export class LiveTracker {
   readonly timings: Record<string, number>;
   step(source: ImageSource): Promise<{ keyframe: boolean; faces: TrackedFace[] }>;
 }
-/** Whether a box comes within 1% of the frame's border (live mode scores such a face on every frame). */
-export function atEdge(box: [number, number, number, number], width: number, height: number): boolean;
+/** Whether a box comes within `edge` of the frame's side to its border (live mode scores such a face on every frame). */
+export function atEdge(box: [number, number, number, number], width: number, height: number, edge: number): boolean;
 /** The square around a box's centre, its side the longer side times (1 + 2 * margin). */
 export function grownSquare(box: [number, number, number, number], margin: number): [number, number, number, number];
 /** Decode a File or Blob upright, without colour conversion (browsers). */

@@ -17,11 +17,12 @@ export function grownSquare([x1, y1, x2, y2], margin) {
 }
 
 /**
- * Whether a face's box comes within 1% of the frame's border: such a face is likely partly
- * outside, its crop changes as it comes in or goes out, and live mode scores it on every frame.
+ * Whether a face's box comes within `edge` (manifest live.edge) of the frame's side to its
+ * border: such a face is likely partly outside, its crop changes as it comes in or goes out, and
+ * live mode scores it on every frame.
  */
-export function atEdge([x1, y1, x2, y2], width, height) {
-  return Math.min(x1, width - x2) <= 0.01 * width || Math.min(y1, height - y2) <= 0.01 * height;
+export function atEdge([x1, y1, x2, y2], width, height, edge) {
+  return Math.min(x1, width - x2) <= edge * width || Math.min(y1, height - y2) <= edge * height;
 }
 
 export function iou(a, b) {
@@ -60,7 +61,7 @@ export class LiveTracker {
     // The scorer and emotion run on every face on a scoring frame, on a face at the frame's edge,
     // and on new tracks' faces; the other faces keep their track's last score and emotion.
     const every = settings.score_every ?? 1; // bundles from before score_every: every frame
-    const due = matched.map(([, face]) => this.frame % every === 0 || atEdge(face.box, pixels.width, pixels.height));
+    const due = matched.map(([, face]) => this.frame % every === 0 || atEdge(face.box, pixels.width, pixels.height, settings.edge));
     const toScore = [...matched.filter((_, i) => due[i]).map(([, face]) => face), ...fresh];
     const results = await fp.results(pixels, toScore);
     const s = settings.smoothing;
