@@ -1,11 +1,14 @@
 // ESLint for every JavaScript file of the project: the facepack package (js/), the pages
-// (web/static), the converter's Node runner and the test helpers. `npm run lint` runs it and
+// (web/static), the converter's Node runner, the bench, and the tests' Node helpers and in-page
+// programs (tests/support/page_js, bench/page_js). `npm run lint` runs it and
 // Prettier; `make lint` runs both with ruff.
 import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/**', '.venv/**', 'bundle/**', 'bundle.*/**', 'reports/**', 'runs/**', 'build/**'] },
+  {
+    ignores: ['node_modules/**', '.venv/**', 'bundle/**', 'bundle.*/**', 'reports/**', 'runs/**', 'build/**', '.cache/**', 'tests/data/**'],
+  },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],
@@ -18,4 +21,6 @@ export default [
     },
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: globals.node } },
+  // In-page programs run by Playwright's page.evaluate; tests/support/page_js/prelude.js defines fromBase64.
+  { files: ['tests/support/page_js/**', 'bench/page_js/**'], languageOptions: { globals: { fromBase64: 'readonly' } } },
 ];

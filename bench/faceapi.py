@@ -35,39 +35,9 @@ PAGE = f"""<!doctype html>
 <script type="module" src="/faceapi-bench.js"></script></head>
 <body><span id="status" data-state="loading">loading</span></body></html>"""
 
-# Loads the backend and the four models, then offers window.faceapiRun({b64, runs}).
-SCRIPT = """import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as faceapi from '/faceapi/face-api.esm-nobundle.js';
+SCRIPT = Path(__file__).with_name("page_js") / "faceapi_bench.js"  # the page's module
 
-const t0 = performance.now();
-setWasmPaths('/vendor/');
-await tf.setBackend('wasm');
-await tf.ready();
-const backend = performance.now() - t0;
-const nets = [faceapi.nets.ssdMobilenetv1, faceapi.nets.faceLandmark68Net, faceapi.nets.faceExpressionNet,
-  faceapi.nets.faceRecognitionNet];
-await Promise.all(nets.map((net) => net.loadFromUri('/faceapi/model')));
-window.faceapiLoad = { backend, total: performance.now() - t0, tfBackend: tf.getBackend() };
-window.faceapiRun = async ({ b64, runs }) => {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const out = [];
-  for (let i = 0; i < runs; i += 1) {
-    const t = performance.now();
-    const bitmap = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image' });
-    const canvas = document.createElement('canvas');
-    canvas.width = bitmap.width;
-    canvas.height = bitmap.height;
-    canvas.getContext('2d').drawImage(bitmap, 0, 0);
-    bitmap.close();
-    const faces = await faceapi.detectAllFaces(canvas, new faceapi.SsdMobilenetv1Options())
-      .withFaceLandmarks().withFaceExpressions().withFaceDescriptors();
-    out.push({ faces: faces.length, ms: performance.now() - t, numTensors: tf.memory().numTensors });
-  }
-  return out;
-};
-document.getElementById('status').dataset.state = 'ready';
-"""
+
 
 
 def chain_bytes() -> dict[str, int]:
@@ -86,7 +56,7 @@ def create_faceapi_app() -> Flask:
         return send_file(path, mimetype=MIME.get(path.suffix, None), max_age=None)
 
     app.add_url_rule("/", "page", lambda: Response(PAGE, mimetype="text/html"))
-    app.add_url_rule("/faceapi-bench.js", "script", lambda: Response(SCRIPT, mimetype="text/javascript"))
+    app.add_url_rule("/faceapi-bench.js", "script", lambda: send(SCRIPT))
     app.add_url_rule("/node_builtin.js", "builtin", lambda: Response("export default {};", mimetype="text/javascript"))
 
     @app.get("/vendor/<name>")
@@ -114,36 +84,32 @@ def create_faceapi_app() -> Flask:
 
 def run_faceapi(browser, items, runs: int, log) -> dict:
     """Cold start, then per photo one warm-up and the median of `runs`, in a fresh browser context."""
-    import base64
     import logging
     import statistics
     import threading
 
     from werkzeug.serving import make_server
 
+    from tests.support.browser import b64, open_page
+
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, create_faceapi_app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        context = browser.new_context()
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"http://127.0.0.1:{server.server_port}/")
-        page.wait_for_selector("#status[data-state=ready]", timeout=300_000)
-        load = page.evaluate("window.faceapiLoad")
-        first = page.evaluate("window.faceapiRun", {"b64": base64.b64encode(items[0][1]).decode(), "runs": 1})[0]
-        result = {"backend": load["tfBackend"], "load_ms": load, "first_result_ms": load["total"] + first["ms"],
-                  "download_bytes": chain_bytes(), "photos": {}}
-        for name, data in items:
-            got = page.evaluate("window.faceapiRun", {"b64": base64.b64encode(data).decode(), "runs": runs + 1})
-            result["photos"][name] = {"faces": got[0]["faces"],
-                                      "median_ms": statistics.median(g["ms"] for g in got[1:])}
-            log(f"face-api {name}: {result['photos'][name]['median_ms']:.0f} ms, {got[0]['faces']} faces")
-        if errors:
-            raise RuntimeError(f"face-api page errors: {errors}")
-        context.close()
+        with open_page(browser, f"http://127.0.0.1:{server.server_port}", "/", timeout_ms=300_000) as watch:
+            page = watch.page
+            load = page.evaluate("window.faceapiLoad")
+            first = page.evaluate("window.faceapiRun", {"b64": b64(items[0][1]), "runs": 1})[0]
+            result = {"backend": load["tfBackend"], "load_ms": load, "first_result_ms": load["total"] + first["ms"],
+                      "download_bytes": chain_bytes(), "photos": {}}
+            for name, data in items:
+                got = page.evaluate("window.faceapiRun", {"b64": b64(data), "runs": runs + 1})
+                result["photos"][name] = {"faces": got[0]["faces"],
+                                          "median_ms": statistics.median(g["ms"] for g in got[1:])}
+                log(f"face-api {name}: {result['photos'][name]['median_ms']:.0f} ms, {got[0]['faces']} faces")
+            if watch.page_errors:
+                raise RuntimeError(f"face-api page errors: {watch.page_errors}")
         return result
     finally:
         server.shutdown()

@@ -23,7 +23,6 @@ ratios) and writes everything to --out as JSON.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import json
 import os
@@ -47,45 +46,7 @@ VARIANTS = {  # name -> page query, and whether it is fast enough here for every
 }
 FRAME = "frame-640x480.png"
 
-COLD_START_JS = """async () => {
-  const ready = performance.now();
-  const { decodeImage } = await import('facepack');
-  const t0 = performance.now();
-  const blob = await (await fetch('samples/sample1.jpg')).blob();
-  const bitmap = await decodeImage(blob);
-  const faces = await window.facepack.analyze(bitmap);
-  return { ready_ms: ready, first_result_ms: performance.now(), photo_ms: performance.now() - t0,
-           load: window.facepack.loadTimings, first: window.facepack.timings, faces: faces.length,
-           wasm: window.facepack.wasm, backend: window.facepack.backend };
-}"""
-
-BATCH1_JS = """async ({runs}) => {
-  const tf = await import('@tensorflow/tfjs');
-  const size = window.facepack.manifest.models.scorer.input.shape[1];
-  const crop = tf.randomUniform([1, size, size, 3], 0, 255, 'float32', 1);
-  const times = [];
-  for (let i = 0; i < runs + 1; i += 1) {
-    const t = performance.now();
-    await window.facepack.scoreCrops(crop);
-    times.push(performance.now() - t);
-  }
-  crop.dispose();
-  return times.slice(1);
-}"""
-
-MEMORY_JS = """async ({b64, repeats}) => {
-  const { decodeImage } = await import('facepack');
-  const tf = await import('@tensorflow/tfjs');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const bitmap = await decodeImage(new Blob([bytes]));
-  const info = await tf.profile(() => window.facepack.analyze(bitmap));
-  const counts = [];
-  for (let i = 0; i < repeats; i += 1) {
-    await window.facepack.analyze(bitmap);
-    counts.push(tf.memory().numTensors);
-  }
-  return { peak_bytes: info.peakBytes, new_tensors: info.newTensors, num_tensors: counts };
-}"""
+PAGE_JS = Path(__file__).with_name("page_js")  # the bench's own in-page programs
 
 
 def median(values) -> float:
@@ -144,56 +105,49 @@ def python_reference(items, runs: int, log) -> dict:
 
 
 # ------------------------------------------------------------------------------------- page
-def open_page(browser, url: str, query: str):
-    context = browser.new_context()  # fresh: nothing cached, a real cold start
-    page = context.new_page()
-    page.goto(f"{url}/?{query}")
-    page.wait_for_selector("#status:not([data-state=loading])", timeout=300_000)
-    if page.get_attribute("#status", "data-state") != "ready":
-        raise RuntimeError(f"{query}: {page.text_content('#status')}")
-    return context, page
-
-
 def page_variant(browser, url: str, variant: str, items, runs: int, slow_runs: int, log) -> dict:
-    from web.harness import ANALYZE_JS
+    from tests.support.browser import open_page
 
     query, fast = VARIANTS[variant]
-    context, page = open_page(browser, url, query)
-    cold = page.evaluate(COLD_START_JS)
+    with open_page(browser, url, f"/?{query}", timeout_ms=300_000) as watch:  # fresh: a real cold start
+        return _variant_timings(watch, variant, items, runs, slow_runs, fast, log)
+
+
+def _variant_timings(watch, variant: str, items, runs: int, slow_runs: int, fast: bool, log) -> dict:
+    from tests.support.browser import b64
+
+    cold = watch.evaluate("cold_start", folder=PAGE_JS)
     log(f"{variant}: ready {cold['ready_ms']:.0f} ms after page open, first result at {cold['first_result_ms']:.0f} ms")
     result = {"backend": cold["backend"], "wasm": cold["wasm"], "cold_start": cold, "photos": {}}
     for name, data in items if fast else items[:1]:
-        got = page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name,
-                                         "runs": (runs if fast else slow_runs) + 1})
+        got = watch.evaluate("analyze", {"b64": b64(data), "name": name, "runs": (runs if fast else slow_runs) + 1})
         result["photos"][name] = {
             "faces": len(got[0]["faces"]),
             "expected": [f["score"]["expected"] for f in got[0]["faces"]],
             "median_ms": {s: median(r["timings"].get(s, 0) for r in got[1:]) for s in STAGES},
         }
         log(f"{variant} {name}: {result['photos'][name]['median_ms']['total']:.0f} ms")
-    result["scorer_batch1_ms"] = median(page.evaluate(BATCH1_JS, {"runs": 10 if fast else 2}))
-    result["memory"] = page.evaluate(MEMORY_JS, {"b64": base64.b64encode(items[0][1]).decode(),
-                                                 "repeats": 50 if variant == "wasm" else 2})
-    context.close()
+    result["scorer_batch1_ms"] = median(watch.evaluate("batch1", {"runs": 10 if fast else 2}, folder=PAGE_JS))
+    result["memory"] = watch.evaluate("memory", {"b64": b64(items[0][1]), "repeats": 50 if variant == "wasm" else 2},
+                                      folder=PAGE_JS)
     return result
 
 
 def live_mode(browser, url: str, log) -> dict:
     """Frames per second of live mode on the clip (wasm), after one warm-up pass."""
     from bench.clip import HEIGHT, WIDTH, clip_frames
-    from web.harness import LIVE_JS, NUM_TENSORS_JS, frames_b64
+    from tests.support.browser import frames_b64, open_page
 
     frames = frames_b64(clip_frames(100))
-    context, page = open_page(browser, url, "backend=wasm")
     passes = []
-    for _ in range(2):
-        got = []
-        for start in range(0, len(frames), 20):
-            got += page.evaluate(LIVE_JS, {"frames": frames[start:start + 20], "width": WIDTH, "height": HEIGHT,
-                                           "reset": start == 0})
-        passes.append(got)
-    tensors = page.evaluate(NUM_TENSORS_JS)
-    context.close()
+    with open_page(browser, url, "/?backend=wasm", timeout_ms=300_000) as watch:
+        for _ in range(2):
+            got = []
+            for start in range(0, len(frames), 20):
+                got += watch.evaluate("live", {"frames": frames[start:start + 20], "width": WIDTH, "height": HEIGHT,
+                                               "reset": start == 0})
+            passes.append(got)
+        tensors = watch.evaluate("num_tensors")
     timed = passes[1]
     total_s = sum(f["ms"] for f in timed) / 1000
     result = {"frames": len(timed), "fps": len(timed) / total_s, "keyframes": sum(f["keyframe"] for f in timed),
@@ -211,7 +165,7 @@ def run_browser(bundle: Path, variants: list[str], items, runs: int, slow_runs: 
     from playwright.sync_api import sync_playwright
 
     from bench.faceapi import run_faceapi
-    from web.harness import launch_chromium, serve
+    from tests.support.browser import launch_chromium, serve
 
     url, stop = serve(bundle, quiet=True)
     try:

@@ -1,4 +1,4 @@
-"""Shared fixtures.
+"""Fixtures the whole suite shares (helpers live in tests/support, not here).
 
 Test policy: nothing is mocked. Models are the real pretrained ones (mtcnn, fer, face-api),
 bundles are really converted and really run by TF.js in Node. Tests that convert or run
@@ -12,7 +12,6 @@ import os
 import shutil
 from pathlib import Path
 
-import keras
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -37,34 +36,13 @@ def bundle_copy(default_bundle, tmp_path) -> Path:
     return dst
 
 
-def tiny_scorer(input_size: int = 32, classes: int = 101, activation: str = "softmax",
-                input_shape: tuple | None = None) -> keras.Model:
-    """A small scorer-shaped model with the layers real scorers have (rescaling, conv, BN)."""
-    inputs = keras.Input(input_shape or (input_size, input_size, 3))
-    x = keras.layers.Rescaling(1 / 255.0)(inputs)
-    if len(x.shape) == 4:
-        x = keras.layers.Conv2D(8, 3, padding="same")(x)
-        x = keras.layers.BatchNormalization()(x)
-        x = keras.layers.ReLU()(x)
-        x = keras.layers.GlobalAveragePooling2D()(x)
-    outputs = keras.layers.Dense(classes, activation=activation)(x)
-    model = keras.Model(inputs, outputs)
-    # Non-trivial BN statistics, so a wrong fold would show.
-    bn = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    for layer in bn:
-        n = layer.moving_mean.shape[0]
-        layer.moving_mean.assign(keras.random.uniform((n,), -0.2, 0.2, seed=1))
-        layer.moving_variance.assign(keras.random.uniform((n,), 0.5, 2.0, seed=2))
-    return model
-
-
 @pytest.fixture(scope="session")
 def parity_reference():
-    """Python's answer for every parity fixture photo (tests/browser/photos.py): the faces as
+    """Python's answer for every parity fixture photo (tests/support/photos.py): the faces as
     dicts, the decoded shape, and the scorer crops it cut. The browser and Node are held to it."""
     from facepack.images import load_image
     from facepack.pipeline import ReferencePipeline
-    from tests.browser.photos import all_photos
+    from tests.support.photos import all_photos
 
     pipeline = ReferencePipeline()
     answers = {}
@@ -81,7 +59,7 @@ def browser():
     """Debian's Chromium, driven by Playwright (tests/browser, tests/web/test_static_site.py)."""
     from playwright.sync_api import sync_playwright
 
-    from web.harness import launch_chromium
+    from tests.support.browser import launch_chromium
 
     with sync_playwright() as p:
         try:
@@ -90,3 +68,28 @@ def browser():
             pytest.fail(str(err))
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def clip():
+    """The generated live-mode clip (bench/clip.py), 100 frames."""
+    from bench.clip import clip_frames
+
+    return clip_frames(100)
+
+
+@pytest.fixture(scope="session")
+def python_live(clip):
+    """Python's tracker on the clip: (tracked frames, full-cascade faces, tracked faces scored afresh)."""
+    from facepack.pipeline import ReferencePipeline
+    from facepack.track import Tracker
+
+    pipeline = ReferencePipeline()
+    tracker = Tracker(pipeline)
+    steps = [tracker.step(frame) for frame in clip]
+    tracked = [step.as_dict() for step in steps]
+    full = [[r.as_dict() for r in pipeline.analyze(frame)] for frame in clip]
+    # each tracked frame's faces scored afresh (the tracker scores only every score_every-th frame)
+    scored = [[r.as_dict() for r in pipeline.results(frame, [t.result.face for t in step.tracks])]
+              for frame, step in zip(clip, steps, strict=True)]
+    return tracked, full, scored

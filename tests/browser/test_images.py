@@ -9,40 +9,23 @@ import numpy as np
 import pytest
 
 from facepack.images import load_image
-from tests.browser.formats import all_formats, bad_inputs
+from tests.support.browser import b64, open_page
+from tests.support.formats import all_formats, bad_inputs
 
 pytestmark = pytest.mark.slow
 
-READ_JS = """async ({b64, name}) => {
-  const { decodeImage, rgbPixels } = await import('facepack');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  try {
-    const px = rgbPixels(await decodeImage(new Blob([bytes]), name), window.facepack.manifest.images);
-    let s = '';
-    const CHUNK = 0x8000;
-    for (let i = 0; i < px.rgb.length; i += CHUNK) s += String.fromCharCode.apply(null, px.rgb.subarray(i, i + CHUNK));
-    return { width: px.width, height: px.height, rgb: btoa(s) };
-  } catch (err) {
-    return { error: `${err.name}: ${err.message}` };
-  }
-}"""
+
+@pytest.fixture
+def ready_page(browser, server):
+    """The analysis page, ready on wasm."""
+    with open_page(browser, server) as watch:
+        yield watch
 
 
-def open_page(watch, url: str) -> None:
-    watch.page.goto(f"{url}/?backend=wasm")
-    watch.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-    assert watch.page.get_attribute("#status", "data-state") == "ready"
-
-
-def read_in_page(page, name: str, data: bytes) -> dict:
-    return page.evaluate(READ_JS, {"b64": base64.b64encode(data).decode(), "name": name})
-
-
-def test_every_format_gives_python_and_the_page_the_same_pixels(watched_page, server):
-    open_page(watched_page, server)
+def test_every_format_gives_python_and_the_page_the_same_pixels(ready_page):
     mismatches = []
     for name, data in all_formats():
-        got = read_in_page(watched_page.page, name, data)
+        got = ready_page.evaluate("read_image", {"b64": b64(data), "name": name})
         assert "error" not in got, f"{name}: {got.get('error')}"
         js = np.frombuffer(base64.b64decode(got["rgb"]), np.uint8).reshape(got["height"], got["width"], 3)
         py = load_image(data, name)
@@ -53,17 +36,15 @@ def test_every_format_gives_python_and_the_page_the_same_pixels(watched_page, se
     assert not mismatches, "\n".join(mismatches)
 
 
-def test_bad_files_get_a_message_naming_them(watched_page, server):
-    open_page(watched_page, server)
+def test_bad_files_get_a_message_naming_them(ready_page):
     for name, data in bad_inputs():
-        got = read_in_page(watched_page.page, name, data)
+        got = ready_page.evaluate("read_image", {"b64": b64(data), "name": name})
         assert "error" in got, f"{name} was read as a {got.get('width')}x{got.get('height')} photo"
         assert f"{name} is not a readable image" in got["error"] or "megapixels; the limit is 100" in got["error"], got
 
 
-def test_200_mixed_files_leave_the_page_working_with_every_good_result(watched_page, server):
-    open_page(watched_page, server)
-    page = watched_page.page
+def test_200_mixed_files_leave_the_page_working_with_every_good_result(ready_page):
+    watch, page = ready_page, ready_page.page
     good, bad = all_formats(), bad_inputs()
     files = []
     for i in range(200):
@@ -81,4 +62,4 @@ def test_200_mixed_files_leave_the_page_working_with_every_good_result(watched_p
             assert ": 1 face (" in title, title
     assert page.evaluate("1 + 1") == 2  # still answering
     assert page.get_attribute("#status", "data-state") == "ready"
-    assert not watched_page.errors, watched_page.errors[:5]
+    assert not watch.errors, watch.errors[:5]

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from facepack import assets
-from tests.browser.conftest import REPORT_DIR
-from tests.browser.photos import generated
+from tests.support.browser import b64, open_page, serve
+from tests.support.photos import generated
+from tests.support.reports import REPORT_DIR
 
 pytestmark = pytest.mark.slow
 
 
-def open_page(watch, url: str, backend: str = "wasm"):
-    watch.page.goto(f"{url}/?backend={backend}")
-    watch.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-    assert watch.page.get_attribute("#status", "data-state") == "ready", watch.page.text_content("#status")
+@pytest.fixture
+def ready_page(browser, server):
+    """The analysis page, ready on wasm."""
+    with open_page(browser, server) as watch:
+        yield watch
 
 
-def test_chosen_files_are_analysed_in_the_page(watched_page, server):
-    open_page(watched_page, server)
-    page = watched_page.page
+def test_chosen_files_are_analysed_in_the_page(ready_page):
+    watched_page, page = ready_page, ready_page.page
     photos = dict(generated())
     page.set_input_files("#files", files=[
         {"name": "group.jpg", "mimeType": "image/jpeg", "buffer": assets.sample_photos()[0].read_bytes()},
@@ -45,9 +44,8 @@ def test_chosen_files_are_analysed_in_the_page(watched_page, server):
     assert not watched_page.errors, watched_page.errors
 
 
-def test_sample_button_analyses_a_served_sample(watched_page, server):
-    open_page(watched_page, server)
-    page = watched_page.page
+def test_sample_button_analyses_a_served_sample(ready_page):
+    page = ready_page.page
     page.click("#samples button >> nth=1")  # sample 2
     page.locator("#results .result h3").first.wait_for(timeout=120_000)
     from facepack.images import load_image
@@ -61,49 +59,32 @@ def test_sample_button_analyses_a_served_sample(watched_page, server):
     assert page.locator("#card").text_content().count("Pearson") >= 1
 
 
-def test_tensor_count_is_flat_over_20_analyses(watched_page, server):
-    open_page(watched_page, server)
-    data = base64.b64encode(dict(generated())["one-face-small.png"]).decode()
-    counts = watched_page.page.evaluate("""async (b64) => {
-      const { decodeImage } = await import('facepack');
-      const tf = await import('@tensorflow/tfjs');
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const bitmap = await decodeImage(new Blob([bytes]));
-      const counts = [];
-      for (let i = 0; i < 20; i += 1) {
-        const faces = await window.facepack.analyze(bitmap);
-        if (faces.length !== 1) throw new Error(`run ${i}: ${faces.length} faces`);
-        counts.push(tf.memory().numTensors);
-      }
-      return counts;
-    }""", data)
+def test_tensor_count_is_flat_over_20_analyses(ready_page):
+    data = b64(dict(generated())["one-face-small.png"])
+    counts = ready_page.evaluate("tensor_counts", {"b64": data, "runs": 20})
     assert counts[0] == counts[-1], f"numTensors grew from {counts[0]} to {counts[-1]}: {counts}"
 
 
-def test_auto_backend_prefers_wasm_over_software_webgl(watched_page, server):
+def test_auto_backend_prefers_wasm_over_software_webgl(browser, server):
     # Headless Chromium here renders WebGL with SwiftShader, where wasm is ~12x faster.
-    watched_page.page.goto(server + "/")
-    watched_page.page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-    info = watched_page.page.evaluate("({backend: window.facepack.backend, reason: window.facepack.backendReason})")
+    with open_page(browser, server, "/") as watch:
+        info = watch.page.evaluate("({backend: window.facepack.backend, reason: window.facepack.backendReason})")
     assert info["backend"] == "wasm", info
     assert "software" in info["reason"], info
 
 
 def _page_status_on(browser, bundle, damage) -> str:
     """Serve `bundle`, apply `damage` (the server is already up), open the page: its status text."""
-    from web.harness import serve
-
     url, stop = serve(bundle, quiet=True)
     try:
         damage()
-        page = browser.new_page()
-        page.goto(f"{url}/?backend=cpu")
-        page.wait_for_selector("#status:not([data-state=loading])", timeout=120_000)
-        assert page.get_attribute("#status", "data-state") == "error"
-        assert page.evaluate("window.facepack === undefined")  # nothing was loaded
-        text = page.inner_text("#status")
-        page.close()
-        return text
+        with open_page(browser, url, path=None) as watch:
+            page = watch.page
+            page.goto(f"{url}/?backend=cpu")
+            page.wait_for_selector("#status:not([data-state=loading])", timeout=120_000)
+            assert page.get_attribute("#status", "data-state") == "error"
+            assert page.evaluate("window.facepack === undefined")  # nothing was loaded
+            return page.inner_text("#status")
     finally:
         stop()
 

@@ -16,7 +16,8 @@ import pytest
 from PIL import Image
 
 from facepack import score as score_module
-from tests.browser.conftest import REPORT_DIR, PageWatch
+from tests.support.browser import open_page
+from tests.support.reports import REPORT_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -28,26 +29,9 @@ NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "
          "fer", "mtcnn", "sample1.jpg", "swiftshader", "SwiftShader", "Google", "Vulkan", "Subzero",
          "Device", "LLVM", "ANGLE", "Inc", "sha256", "vladmandic", "face-api", "human-models"}
 
-TEXT_NODES_JS = """() => {
-  const out = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walk.nextNode()) {
-    const node = walk.currentNode;
-    if (node.parentElement.closest('script, style, option') || !node.textContent.trim()) continue;
-    out.push(node.textContent.trim());
-  }
-  for (const el of document.querySelectorAll('[aria-label]')) out.push(el.getAttribute('aria-label'));
-  return out;
-}"""
-
-
-def open_page(browser, server, locale: str, width: int = 1200):
-    context = browser.new_context(locale=locale, viewport={"width": width, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    watch = PageWatch(page, server)
-    page.goto(f"{server}/?backend=wasm")
-    page.wait_for_selector("#status[data-state=ready]", timeout=180_000)
-    return context, watch
+def open_in(browser, server, locale: str, width: int = 1200):
+    """The page on wasm in a browser set to `locale`, `width` px wide (a context manager)."""
+    return open_page(browser, server, locale=locale, viewport={"width": width, "height": 900}, accept_downloads=True)
 
 
 def analyse_sample(page, n: int = 1) -> None:
@@ -58,40 +42,38 @@ def analyse_sample(page, n: int = 1) -> None:
 
 @pytest.fixture(scope="module")
 def english(browser, server):
-    context, watch = open_page(browser, server, "en-GB")
-    # Listen for file choosers from the start: Playwright turns Chromium's interception on when the
-    # first listener is added, and a key pressed before that lands opens nothing it can see.
-    watch.choosers = []
-    watch.page.on("filechooser", lambda chooser: watch.choosers.append(chooser))
-    analyse_sample(watch.page)
-    yield watch
-    context.close()
+    with open_in(browser, server, "en-GB") as watch:
+        # Listen for file choosers from the start: Playwright turns Chromium's interception on when
+        # the first listener is added, and a key pressed before that lands opens nothing it can see.
+        watch.choosers = []
+        watch.page.on("filechooser", lambda chooser: watch.choosers.append(chooser))
+        analyse_sample(watch.page)
+        yield watch
 
 
 def test_the_language_follows_the_browser_and_the_switch_is_remembered(browser, server):
-    context, watch = open_page(browser, server, "zh-CN")
-    page = watch.page
-    assert page.evaluate("document.documentElement.lang") == "zh-CN"
-    assert page.text_content("#results-title") == "结果" and "浏览器" in page.text_content("header")
-    page.select_option("#language", "en")
-    assert page.text_content("#results-title") == "Results" and page.evaluate("document.documentElement.lang") == "en"
-    page.reload()
-    page.wait_for_selector("#status[data-state=ready]", timeout=180_000)
-    assert page.text_content("#results-title") == "Results"  # remembered over the browser's zh-CN
-    assert not watch.errors, watch.errors
-    context.close()
+    with open_in(browser, server, "zh-CN") as watch:
+        page = watch.page
+        assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        assert page.text_content("#results-title") == "结果" and "浏览器" in page.text_content("header")
+        page.select_option("#language", "en")
+        assert page.text_content("#results-title") == "Results"
+        assert page.evaluate("document.documentElement.lang") == "en"
+        page.reload()
+        page.wait_for_selector("#status[data-state=ready]", timeout=180_000)
+        assert page.text_content("#results-title") == "Results"  # remembered over the browser's zh-CN
+        assert not watch.errors, watch.errors
 
 
 def test_no_english_is_left_in_the_chinese_page(browser, server):
-    context, watch = open_page(browser, server, "zh-CN")
-    analyse_sample(watch.page)
-    watch.page.click("details summary")
-    words = set()
-    for text in watch.page.evaluate(TEXT_NODES_JS):
-        words |= {w.rstrip(".") for w in LATIN.findall(text)}
-    assert words <= NAMES, f"English left in the Chinese page: {sorted(words - NAMES)}"
-    assert not watch.errors, watch.errors
-    context.close()
+    with open_in(browser, server, "zh-CN") as watch:
+        analyse_sample(watch.page)
+        watch.page.click("details summary")
+        words = set()
+        for text in watch.evaluate("text_nodes"):
+            words |= {w.rstrip(".") for w in LATIN.findall(text)}
+        assert words <= NAMES, f"English left in the Chinese page: {sorted(words - NAMES)}"
+        assert not watch.errors, watch.errors
 
 
 def test_each_face_has_a_chart_of_101_probabilities_with_pythons_interval_and_percentile(english):
@@ -167,11 +149,10 @@ def test_the_drop_zone_samples_and_webcam_work_from_the_keyboard(english):
 def test_screenshots_wide_and_narrow_and_no_horizontal_scroll_at_390_px(browser, server, locale, lang):
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     for width, name in ((1200, "wide"), (390, "narrow")):
-        context, watch = open_page(browser, server, locale, width)
-        analyse_sample(watch.page)
-        page = watch.page
-        page.screenshot(path=str(REPORT_DIR / f"page-{lang}-{name}.png"), full_page=True)
-        if width == 390:
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the narrow page scrolls sideways"
-        assert not watch.errors, watch.errors
-        context.close()
+        with open_in(browser, server, locale, width) as watch:
+            analyse_sample(watch.page)
+            page = watch.page
+            page.screenshot(path=str(REPORT_DIR / f"page-{lang}-{name}.png"), full_page=True)
+            if width == 390:
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the narrow page scrolls sideways"
+            assert not watch.errors, watch.errors

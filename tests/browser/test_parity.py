@@ -1,6 +1,6 @@
 """The browser matches Python: `fp.analyze` in Chromium against facepack.pipeline.ReferencePipeline.
 
-For every fixture photo (tests/browser/photos.py) on each backend, the real page, served by the
+For every fixture photo (tests/support/photos.py) on each backend, the real page, served by the
 real Flask app, decodes the photo and runs the whole pipeline. Compared with Python (the `mtcnn`
 package and the Keras models):
 - detection: the same number of faces; matched boxes IoU >= 0.95; landmarks within 2% of the
@@ -14,15 +14,12 @@ end of the test output), so drift shows before it fails.
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import pytest
 
-from tests.browser.conftest import PageWatch
-from tests.browser.photos import all_photos
-from tests.parity import compare_faces
-from web.harness import ANALYZE_JS
+from tests.support.browser import b64, open_page
+from tests.support.parity import compare_faces
+from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 
@@ -32,32 +29,13 @@ PHOTOS = all_photos()
 CROP_PROBS = {"webgl": 1e-3, "wasm": 1e-4, "cpu": 1e-4}
 CROP_POINTS = 0.05
 
-SCORE_CROPS_JS = """async ({b64, shape}) => {
-  const tf = await import('@tensorflow/tfjs');
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const crops = tf.tensor4d(new Float32Array(bytes.buffer), shape);
-  try { return await window.facepack.scoreCrops(crops); } finally { crops.dispose(); }
-}"""
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def analysis_page(request, browser, server):
     """The analysis page, loaded on one backend, in its own browser context."""
-    context = browser.new_context()
-    page = context.new_page()
-    watch = PageWatch(page, server)
-    page.goto(f"{server}/?backend={request.param}")
-    page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-    state = page.get_attribute("#status", "data-state")
-    assert state == "ready", page.text_content("#status")
-    backend = page.evaluate("window.facepack.backend")
-    assert backend == request.param, f"asked for {request.param}, the page runs {backend}"
-    yield watch, request.param
-    context.close()
-
-
-def b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array, np.float32).tobytes()).decode()
+    with open_page(browser, server, f"/?backend={request.param}") as watch:
+        backend = watch.page.evaluate("window.facepack.backend")
+        assert backend == request.param, f"asked for {request.param}, the page runs {backend}"
+        yield watch, request.param
 
 
 @pytest.mark.parametrize("name", [n for n, _ in PHOTOS])
@@ -65,7 +43,7 @@ def test_browser_matches_python(analysis_page, parity_reference, parity_report, 
     watch, backend = analysis_page
     data = dict(PHOTOS)[name]
     ref = parity_reference[name]
-    (got,) = watch.page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name})
+    (got,) = watch.evaluate("analyze", {"b64": b64(data), "name": name})
     where = f"{name} on {backend}"
     assert (got["height"], got["width"]) == ref["shape"][:2], f"{where}: decoded size differs from Python's"
 
@@ -76,7 +54,8 @@ def test_browser_matches_python(analysis_page, parity_reference, parity_report, 
     # The scorer alone, on Python's own crops.
     crops = ref["crops"]
     if len(crops):
-        probs = np.asarray(watch.page.evaluate(SCORE_CROPS_JS, {"b64": b64(crops), "shape": list(crops.shape)}))
+        floats = np.ascontiguousarray(crops, np.float32)
+        probs = np.asarray(watch.evaluate("score_crops", {"b64": b64(floats), "shape": list(crops.shape)}))
         want = np.asarray([f["score"]["probs"] for f in ref["faces"]])
         diff = float(np.abs(probs - want).max())
         k = np.arange(want.shape[1])

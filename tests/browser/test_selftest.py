@@ -7,7 +7,7 @@ import json
 import pytest
 
 from facepack.bundle import read_manifest
-from tests.browser.conftest import PageWatch, serve
+from tests.support.browser import PageWatch, open_page, serve
 
 pytestmark = pytest.mark.slow
 DONE = "#status[data-state=done], #status[data-state=error]"
@@ -47,12 +47,12 @@ def test_page_refuses_a_tampered_bundle_and_names_the_file(browser, bundle_copy)
     (bundle_copy / shard).write_bytes(bytes(data))
     url, stop = serve(bundle_copy)
     try:
-        page = browser.new_page()
-        page.goto(f"{url}/selftest.html?backend=cpu&autorun=1")
-        page.wait_for_selector(DONE, timeout=120_000)
-        assert page.get_attribute("#status", "data-state") == "error"
-        assert f"{shard} does not match its sha256" in page.inner_text("#status")
-        assert page.evaluate("window.selfTestResult.models") is None
-        page.close()
+        with open_page(browser, url, path=None) as watch:
+            page = watch.page
+            page.goto(f"{url}/selftest.html?backend=cpu&autorun=1")
+            page.wait_for_selector(DONE, timeout=120_000)
+            assert page.get_attribute("#status", "data-state") == "error"
+            assert f"{shard} does not match its sha256" in page.inner_text("#status")
+            assert page.evaluate("window.selfTestResult.models") is None
     finally:
         stop()

@@ -4,20 +4,18 @@ tests/data/detector-scut holds PNet, RNet and ONet as `python -m training detect
 on SCUT-FBP5500's 60/40 training photos (its report.json says how; no image of the dataset is
 in it). The converter builds a bundle with them and verifies it, then the page on wasm and cpu
 is held to Python's `facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with
-the parity suite's bounds (tests/parity.py).
+the parity suite's bounds (tests/support/parity.py).
 """
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import PageWatch
-from tests.browser.photos import all_photos
-from tests.parity import compare_faces
-from web.harness import ANALYZE_JS, serve
+from tests.support.browser import b64, open_page, serve
+from tests.support.parity import compare_faces
+from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 
@@ -64,21 +62,15 @@ def test_the_manifest_names_the_trained_detector(trained_bundle):
 
 @pytest.mark.parametrize("backend", ["wasm", "cpu"])
 def test_the_browser_runs_a_trained_detector_as_python_does(browser, trained_server, trained_reference, backend):
-    context = browser.new_context()
-    page = context.new_page()
-    watch = PageWatch(page, trained_server)
-    page.goto(f"{trained_server}/?backend={backend}")
-    page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-    assert page.get_attribute("#status", "data-state") == "ready", page.text_content("#status")
-    card = page.text_content("#card")  # the page's model card names the detector and its test figures
-    assert "python -m training detector" in card and "recall" in card, card
     problems, faces = [], 0
-    for name, data in PHOTOS:
-        (got,) = page.evaluate(ANALYZE_JS, {"b64": base64.b64encode(data).decode(), "name": name})
-        found, _ = compare_faces(trained_reference[name], got["faces"])
-        problems += [f"{name} on {backend}: {p}" for p in found]
-        faces += len(trained_reference[name])
-    context.close()
+    with open_page(browser, trained_server, f"/?backend={backend}") as watch:
+        card = watch.page.text_content("#card")  # the page's model card names the detector and its test figures
+        assert "python -m training detector" in card and "recall" in card, card
+        for name, data in PHOTOS:
+            (got,) = watch.evaluate("analyze", {"b64": b64(data), "name": name})
+            found, _ = compare_faces(trained_reference[name], got["faces"])
+            problems += [f"{name} on {backend}: {p}" for p in found]
+            faces += len(trained_reference[name])
     assert faces >= 10, f"the trained detector found only {faces} faces in the demo photos"
     assert not problems, "\n".join(problems)
     assert not watch.errors, watch.errors

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from converter import verify as verify_module
 from converter.export import ExportError, export_bundle
 from converter.verify import verify_bundle
 from facepack.models import ModelError
-from tests.conftest import tiny_scorer
+from tests.support.cli import run_module
+from tests.support.models import tiny_scorer
 
 pytestmark = pytest.mark.slow
 QUIET = {"log": lambda _: None}
@@ -137,7 +137,7 @@ def test_export_replaces_an_existing_bundle(tmp_path):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "converter", *args], capture_output=True, text=True, timeout=600)
+    return run_module("converter", *args, timeout=600)
 
 
 def test_cli_help_teaches_with_examples():

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from tests.browser.formats import bad_inputs
-from tests.browser.photos import all_photos
-from tests.js.test_js_unit import ROOT
-from tests.parity import compare_faces
+from tests.support.cli import ROOT
+from tests.support.formats import bad_inputs
+from tests.support.parity import compare_faces
+from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 NODE_FORMATS = {"jpg", "jpeg", "png", "webp"}

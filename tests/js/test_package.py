@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from facepack import assets
-from tests.js.test_js_unit import ROOT
+from tests.support.cli import ROOT
 
 pytestmark = pytest.mark.slow
 

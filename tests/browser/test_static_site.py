@@ -4,13 +4,12 @@ with its header file, and refuses to replace what it did not write or to ship a 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.browser.conftest import PageWatch
-from tests.web.static_host import read_headers, serve_site
+from tests.support.browser import open_page
+from tests.support.cli import run_module
+from tests.support.static_host import read_headers, serve_site
 from web.app import IMPORT_MAP, SECURITY_HEADERS
 
 pytestmark = pytest.mark.slow
@@ -19,8 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def site(default_bundle, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "site"
-    result = subprocess.run([sys.executable, "-m", "web", "build", str(out), "--bundle", str(default_bundle[0])],
-                            capture_output=True, text=True, timeout=300)
+    result = run_module("web", "build", out, "--bundle", default_bundle[0], timeout=300)
     assert result.returncode == 0, result.stderr
     assert "site written" in result.stdout
     return out
@@ -39,21 +37,16 @@ def test_the_site_holds_pages_package_tfjs_bundle_and_its_headers(site, default_
 
 def test_the_page_works_from_a_plain_static_server_with_its_headers(site, browser):
     url, stop = serve_site(site)
-    context = browser.new_context()
     try:
-        page = context.new_page()
-        watch = PageWatch(page, url)
-        page.goto(f"{url}/index.html?backend=wasm")
-        page.wait_for_selector("#status:not([data-state=loading])", timeout=180_000)
-        assert page.get_attribute("#status", "data-state") == "ready", page.text_content("#status")
-        assert page.evaluate("crossOriginIsolated") and page.evaluate("window.facepack.wasm.threads")
-        page.click("#samples button >> nth=0")
-        page.wait_for_selector(".result", timeout=120_000)
-        assert len(page.evaluate("window.facepackResults[0].faces")) == 3
-        assert not watch.errors, watch.errors
-        assert not watch.foreign_requests()
+        with open_page(browser, url, "/index.html?backend=wasm") as watch:
+            page = watch.page
+            assert page.evaluate("crossOriginIsolated") and page.evaluate("window.facepack.wasm.threads")
+            page.click("#samples button >> nth=0")
+            page.wait_for_selector(".result", timeout=120_000)
+            assert len(page.evaluate("window.facepackResults[0].faces")) == 3
+            assert not watch.errors, watch.errors
+            assert not watch.foreign_requests()
     finally:
-        context.close()
         stop()
 
 
@@ -61,12 +54,10 @@ def test_build_refuses_a_foreign_folder_and_a_tampered_bundle(bundle_copy, tmp_p
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"mine")
-    out = subprocess.run([sys.executable, "-m", "web", "build", str(foreign), "--bundle", str(bundle_copy)],
-                         capture_output=True, text=True)
+    out = run_module("web", "build", foreign, "--bundle", bundle_copy)
     assert out.returncode == 2 and "is not a facepack site" in out.stderr
     assert (foreign / "holiday.jpg").read_bytes() == b"mine"
     entry = json.loads((bundle_copy / "manifest.json").read_text())["files"][0]
     (bundle_copy / entry["path"]).write_bytes(b"tampered")
-    out = subprocess.run([sys.executable, "-m", "web", "build", str(tmp_path / "site"), "--bundle", str(bundle_copy)],
-                         capture_output=True, text=True)
+    out = run_module("web", "build", tmp_path / "site", "--bundle", bundle_copy)
     assert out.returncode == 2 and entry["path"] in out.stderr and not (tmp_path / "site").exists()

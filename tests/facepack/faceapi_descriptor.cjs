@@ -25,4 +25,7 @@ async function main() {
   fs.writeFileSync(output, Buffer.from(out.buffer));
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

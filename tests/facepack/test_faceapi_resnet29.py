@@ -10,7 +10,7 @@ import pytest
 from facepack import assets
 from facepack.models import faceapi_resnet29 as faceres
 
-NODE_SCRIPT = Path(__file__).parents[1] / "node" / "faceapi_descriptor.cjs"
+NODE_SCRIPT = Path(__file__).with_name("faceapi_descriptor.cjs")
 
 
 def test_weights_read_in_full_with_expected_shapes():

@@ -5,18 +5,18 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 
 import pytest
 
-from tests.browser.formats import bad_inputs
-from tests.browser.photos import all_photos
+from tests.support.cli import run_module
+from tests.support.formats import bad_inputs
+from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "facepack", *args], capture_output=True, text=True, timeout=900)
+    return run_module("facepack", *args)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,138 @@
+"""The app and Debian's Chromium for the tests and `python -m bench`: one place for the launch
+flags, the server, the page watcher, `open_page`, and the in-page programs (page_js/*.js).
+
+The app is served by werkzeug on 127.0.0.1 in a background thread; Chromium runs headless with
+no reach beyond this machine (flags that keep it from calling out to the network). In-page
+programs are ES modules whose default export is the function `page.evaluate` runs; ESLint and
+Prettier check them like the package's own files. Bytes travel to them as base64 strings, which
+`fromBase64` (page_js/prelude.js, added to every page `open_page` makes) turns back into bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from werkzeug.serving import make_server
+
+from web.app import create_app
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
+    """Start the app on 127.0.0.1 at a free port; returns (base url, stop)."""
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, create_app(bundle), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join(10)
+
+    return f"http://127.0.0.1:{server.server_port}", stop
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium through Playwright (its own browser download cannot run here)."""
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+
+
+PAGE_JS = Path(__file__).with_name("page_js")
+PRELUDE = PAGE_JS / "prelude.js"
+READY = "#status:not([data-state=loading])"
+
+
+@functools.cache
+def program(name: str, folder: Path = PAGE_JS) -> str:
+    """The in-page program `folder/NAME.js` as the function source `page.evaluate` takes."""
+    source = (folder / f"{name}.js").read_text()
+    if "export default " not in source:
+        raise ValueError(f"{folder / name}.js has no `export default` function")
+    return source.replace("export default ", "", 1).strip()
+
+
+def b64(data: bytes | np.ndarray) -> str:
+    """Bytes (or an array's bytes, float32 arrays as they are) as the base64 in-page programs take."""
+    raw = data.tobytes() if isinstance(data, np.ndarray) else data
+    return base64.b64encode(raw).decode()
+
+
+def frames_b64(frames) -> list[str]:
+    """RGB uint8 frames as the base64 strings page_js/live.js takes."""
+    return [b64(np.ascontiguousarray(frame)) for frame in frames]
+
+
+class PageWatch:
+    """Console errors, page errors and every request a page makes."""
+
+    def __init__(self, page, origin: str):
+        self.page, self.origin = page, origin
+        self.errors: list[str] = []  # console errors and uncaught exceptions
+        self.page_errors: list[str] = []  # uncaught exceptions only
+        self.requests: list[str] = []
+        self.request_objects: list = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", self._on_page_error)
+        page.on("request", self._on_request)
+
+    def _on_page_error(self, error) -> None:
+        self.errors.append(str(error))
+        self.page_errors.append(str(error))
+
+    def _on_request(self, request) -> None:
+        self.requests.append(request.url)
+        self.request_objects.append(request)
+
+    def foreign_requests(self) -> list[str]:
+        own = (self.origin + "/", "blob:" + self.origin, "data:")
+        return [u for u in self.requests if not u.startswith(own)]
+
+    def evaluate(self, name: str, arg=None, folder: Path = PAGE_JS):
+        """Run the in-page program NAME (page_js/NAME.js) with `arg`."""
+        return self.page.evaluate(program(name, folder), arg)
+
+
+@contextmanager
+def open_page(browser, url: str, path: str | None = "/?backend=wasm", timeout_ms: int = 180_000,
+              **context_options) -> Iterator[PageWatch]:
+    """A watched page in a fresh browser context, closed on the way out.
+
+    With `path`, the page at url + path is opened and must reach `ready` (its #status leaves
+    `loading` as `ready`, or the status text is the failure); with path=None it is left blank.
+    """
+    context = browser.new_context(**context_options)
+    try:
+        context.add_init_script(path=str(PRELUDE))
+        watch = PageWatch(context.new_page(), url)
+        if path is not None:
+            watch.page.goto(url + path)
+            watch.page.wait_for_selector(READY, timeout=timeout_ms)
+            state = watch.page.get_attribute("#status", "data-state")
+            if state != "ready":
+                raise RuntimeError(f"{url + path} did not get ready: {watch.page.text_content('#status')}")
+        yield watch
+    finally:
+        context.close()
