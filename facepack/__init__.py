@@ -8,4 +8,10 @@
   of what the browser does (crop rule, MTCNN, photo reading, the whole analysis).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import version as _installed_version
+from pathlib import Path as _Path
+
+# The one version number of the project is VERSION, beside pyproject.toml (which reads it too);
+# tests/test_version.py holds both package.json files to it. An installed wheel has no VERSION.
+_VERSION_FILE = _Path(__file__).resolve().parents[1] / "VERSION"
+__version__ = _VERSION_FILE.read_text().strip() if _VERSION_FILE.is_file() else _installed_version("facepack")

@@ -5,7 +5,6 @@ facepack/images.py and js/src/image.js must turn each into the same RGB bytes.
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 
@@ -14,12 +13,7 @@ from PIL import Image
 
 from facepack import assets
 from facepack.images import load_image
-
-
-def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, fmt, **kwargs)
-    return buf.getvalue()
+from tests.support.photos import encode
 
 
 def png16_rgb(values: np.ndarray) -> bytes:
@@ -48,25 +42,25 @@ def all_formats() -> list[tuple[str, bytes]]:
     rgb16 = np.array(base).astype(np.uint16) * 257 + rng.integers(0, 257, (220, 240, 3)).astype(np.uint16)
     palette = base.convert("P", palette=Image.Palette.ADAPTIVE)
     return [
-        ("rgb.jpg", _encode(base, "JPEG", quality=90)),
-        ("grey.jpg", _encode(base.convert("L"), "JPEG", quality=90)),
-        ("cmyk.jpg", _encode(base.convert("CMYK"), "JPEG", quality=90)),
-        ("palette.png", _encode(palette, "PNG")),
-        ("palette-transparent.png", _encode(palette, "PNG", transparency=0)),
-        ("palette.gif", _encode(palette, "GIF")),
-        ("grey16.png", _encode(Image.fromarray(grey16), "PNG")),
+        ("rgb.jpg", encode(base, "JPEG", quality=90)),
+        ("grey.jpg", encode(base.convert("L"), "JPEG", quality=90)),
+        ("cmyk.jpg", encode(base.convert("CMYK"), "JPEG", quality=90)),
+        ("palette.png", encode(palette, "PNG")),
+        ("palette-transparent.png", encode(palette, "PNG", transparency=0)),
+        ("palette.gif", encode(palette, "GIF")),
+        ("grey16.png", encode(Image.fromarray(grey16), "PNG")),
         ("rgb16.png", png16_rgb(rgb16)),
-        ("rgba.png", _encode(Image.fromarray(rgba), "PNG")),
-        ("grey-alpha.png", _encode(Image.fromarray(rgba).convert("LA"), "PNG")),
-        ("rgb.webp", _encode(base, "WEBP", quality=90)),
-        ("rgb.bmp", _encode(base, "BMP")),
+        ("rgba.png", encode(Image.fromarray(rgba), "PNG")),
+        ("grey-alpha.png", encode(Image.fromarray(rgba).convert("LA"), "PNG")),
+        ("rgb.webp", encode(base, "WEBP", quality=90)),
+        ("rgb.bmp", encode(base, "BMP")),
     ]
 
 
 def bad_inputs() -> list[tuple[str, bytes]]:
     """Files that are not usable photos: each must get a clear message, never a crash."""
-    jpeg = _encode(face_photo(), "JPEG", quality=90)
-    tiny_png = _encode(Image.new("RGB", (1, 1)), "PNG")
+    jpeg = encode(face_photo(), "JPEG", quality=90)
+    tiny_png = encode(Image.new("RGB", (1, 1)), "PNG")
     ihdr = b"IHDR" + struct.pack(">II", 12_000, 12_000) + tiny_png[24:29]
     huge = tiny_png[:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + tiny_png[33:]
     return [

@@ -16,7 +16,8 @@ from facepack.images import load_image
 EXIF_ORIENTATION = 274
 
 
-def _encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+def encode(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    """`image` written as a FMT file (Pillow's writer and options)."""
     buf = io.BytesIO()
     image.save(buf, fmt, **kwargs)
     return buf.getvalue()
@@ -72,16 +73,16 @@ def generated() -> list[tuple[str, bytes]]:
     exif[EXIF_ORIENTATION] = 6
     sideways = sample4.resize((960, 724), Image.BILINEAR).transpose(Image.Transpose.ROTATE_90)
     return [
-        ("no-face-noise.png", _encode(Image.fromarray(noise), "PNG")),
+        ("no-face-noise.png", encode(Image.fromarray(noise), "PNG")),
         # One face, small photo: sample2's face region at half size (lossless PNG).
-        ("one-face-small.png", _encode(sample2.crop((1300, 60, 1780, 500)).resize((240, 220), Image.BILINEAR), "PNG")),
-        ("exif-rotated.jpg", _encode(sideways, "JPEG", quality=92, exif=exif.tobytes())),
+        ("one-face-small.png", encode(sample2.crop((1300, 60, 1780, 500)).resize((240, 220), Image.BILINEAR), "PNG")),
+        ("exif-rotated.jpg", encode(sideways, "JPEG", quality=92, exif=exif.tobytes())),
         # Longer side three times spec.DETECTOR.max_side: detected on a downscaled copy.
-        ("large-3072.jpg", _encode(sample5.resize((3072, 2237), Image.BICUBIC), "JPEG", quality=90)),
-        ("many-faces.png", _encode(many_faces(), "PNG")),
-        ("tiny-face.png", _encode(tiny_face(), "PNG")),
+        ("large-3072.jpg", encode(sample5.resize((3072, 2237), Image.BICUBIC), "JPEG", quality=90)),
+        ("many-faces.png", encode(many_faces(), "PNG")),
+        ("tiny-face.png", encode(tiny_face(), "PNG")),
         # Too small for one pyramid level: the cascade must return nothing, not fail.
-        ("tiny.png", _encode(sample2.resize((24, 16)), "PNG")),
+        ("tiny.png", encode(sample2.resize((24, 16)), "PNG")),
     ]
 
 
