@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import numpy as np
 import pytest
@@ -18,16 +17,12 @@ from PIL import Image
 from facepack import score as score_module
 from tests.support.browser import open_page
 from tests.support.reports import REPORT_DIR
+from tests.support.strings import LATIN_WORD, PAGE_DATA
+from tests.support.strings import NAMES as STRING_NAMES
 
 pytestmark = pytest.mark.slow
 
-LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
-# Latin words the Chinese page may show: names of things, and data (file names, backends).
-NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "MTCNN", "SCUT-FBP5500", "FER2013",
-         "JSON", "CSV", "PNG", "JPEG", "Keras", "softmax", "face-api.js", "ResNet-29", "npm", "Human", "FaceRes",
-         "MobileNet", "VGGFace2", "float16", "uint8", "v2", "GPU", "wasm", "webgl", "cpu", "auto", "English", "PyPI",
-         "fer", "mtcnn", "sample1.jpg", "swiftshader", "SwiftShader", "Google", "Vulkan", "Subzero",
-         "Device", "LLVM", "ANGLE", "Inc", "sha256", "vladmandic", "face-api", "human-models"}
+NAMES = STRING_NAMES | PAGE_DATA
 
 def open_in(browser, server, locale: str, width: int = 1200):
     """The page on wasm in a browser set to `locale`, `width` px wide (a context manager)."""
@@ -71,7 +66,7 @@ def test_no_english_is_left_in_the_chinese_page(browser, server):
         watch.page.click("details summary")
         words = set()
         for text in watch.evaluate("text_nodes"):
-            words |= {w.rstrip(".") for w in LATIN.findall(text)}
+            words |= {w.rstrip(".") for w in LATIN_WORD.findall(text)}
         assert words <= NAMES, f"English left in the Chinese page: {sorted(words - NAMES)}"
         assert not watch.errors, watch.errors
 

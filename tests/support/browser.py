@@ -71,7 +71,8 @@ def program(name: str, folder: Path = PAGE_JS) -> str:
     source = (folder / f"{name}.js").read_text()
     if "export default " not in source:
         raise ValueError(f"{folder / name}.js has no `export default` function")
-    return source.replace("export default ", "", 1).strip()
+    # page.evaluate runs a string as a function only when it starts as one: drop the leading comment.
+    return source.split("export default ", 1)[1].strip()
 
 
 def b64(data: bytes | np.ndarray) -> str:

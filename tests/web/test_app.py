@@ -12,11 +12,11 @@ import re
 import pytest
 
 from facepack.bundle import BundleError, write_manifest
-from web.app import IMPORT_MAP, PACKAGE, SECURITY_HEADERS, VENDOR, create_app
+from web.app import IMPORT_MAP, PACKAGE, SECURITY_HEADERS, STATIC, VENDOR, create_app
 
 
 @pytest.fixture
-def bundle_copy(tmp_path):
+def small_bundle(tmp_path):
     """A valid bundle folder with a few small files (no real models): what routing needs."""
     bundle = tmp_path / "bundle"
     (bundle / "scorer").mkdir(parents=True)
@@ -31,11 +31,11 @@ def bundle_copy(tmp_path):
 
 
 @pytest.fixture
-def client(bundle_copy):
-    return create_app(bundle_copy).test_client()
+def client(small_bundle):
+    return create_app(small_bundle).test_client()
 
 
-def test_page_bundle_and_vendor_files_are_served_with_their_types(client, bundle_copy):
+def test_page_bundle_and_vendor_files_are_served_with_their_types(client, small_bundle):
     assert client.get("/").status_code == 200
     manifest = json.loads(client.get("/bundle/manifest.json").data)
     for entry in manifest["files"][:5]:
@@ -61,6 +61,39 @@ def test_pages_carry_the_import_map_the_csp_admits_by_hash(client):
         assert client.get(url.removeprefix(".")).status_code == 200, url
 
 
+def page_modules(entry: str) -> dict[str, set[str]]:
+    """The page's own modules (web/static) reachable from `entry` by relative imports -> what each imports."""
+    graph: dict[str, set[str]] = {}
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name not in graph:
+            text = (STATIC / name).read_text()
+            graph[name] = set(re.findall(r"""^import [^;]*?from '\./([\w-]+\.js)';""", text, re.M | re.S))
+            todo += graph[name]
+    return graph
+
+
+def test_the_pages_modules_are_preloaded_served_and_free_of_cycles(client):
+    graph = page_modules("app.js")
+    assert {"i18n.js", "dom.js", "cards.js"} <= set(graph)  # the regex still reads the imports
+    html = client.get("/").data.decode()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="static/([\w-]+\.js)">', html))
+    assert set(graph) - {"app.js"} <= preloaded, "modules the page imports but does not preload"
+    for name in graph:
+        assert client.get(f"/static/{name}").mimetype == "text/javascript", name
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import cycle: {' -> '.join((*path, name))}"
+        if name not in done:
+            for imported in graph[name]:
+                visit(imported, (*path, name))
+            done.add(name)
+
+    visit("app.js", ())
+
+
 def test_package_modules_and_sample_photos_are_served(client):
     for path in PACKAGE.glob("*.js"):
         r = client.get(f"/js/{path.name}")
@@ -80,8 +113,8 @@ def test_every_response_carries_the_security_headers(client):
             assert r.headers.get(key) == value, (path, key)
 
 
-def test_bundle_revalidates_with_its_sha256(client, bundle_copy):
-    entry = json.loads((bundle_copy / "manifest.json").read_text())["files"][0]
+def test_bundle_revalidates_with_its_sha256(client, small_bundle):
+    entry = json.loads((small_bundle / "manifest.json").read_text())["files"][0]
     r = client.get(f"/bundle/{entry['path']}", headers={"If-None-Match": f'"{entry["sha256"]}"'})
     assert r.status_code == 304
 
@@ -95,21 +128,21 @@ def test_paths_outside_what_is_served_are_404(client, path):
     assert client.get(path).status_code == 404
 
 
-def test_unlisted_files_and_symlinks_in_the_bundle_are_not_served(client, bundle_copy, tmp_path):
+def test_unlisted_files_and_symlinks_in_the_bundle_are_not_served(client, small_bundle, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
-    (bundle_copy / "link.txt").symlink_to(secret)
-    (bundle_copy / ".env").write_text("KEY=1")
+    (small_bundle / "link.txt").symlink_to(secret)
+    (small_bundle / ".env").write_text("KEY=1")
     for path in ("/bundle/link.txt", "/bundle/.env"):
         assert client.get(path).status_code == 404
 
 
-def test_a_listed_file_replaced_by_a_link_out_of_the_bundle_is_not_served(client, bundle_copy, tmp_path):
-    entry = json.loads((bundle_copy / "manifest.json").read_text())["files"][0]
+def test_a_listed_file_replaced_by_a_link_out_of_the_bundle_is_not_served(client, small_bundle, tmp_path):
+    entry = json.loads((small_bundle / "manifest.json").read_text())["files"][0]
     outside = tmp_path / "outside.bin"
-    outside.write_bytes((bundle_copy / entry["path"]).read_bytes())
-    (bundle_copy / entry["path"]).unlink()
-    (bundle_copy / entry["path"]).symlink_to(outside)
+    outside.write_bytes((small_bundle / entry["path"]).read_bytes())
+    (small_bundle / entry["path"]).unlink()
+    (small_bundle / entry["path"]).symlink_to(outside)
     assert client.get(f"/bundle/{entry['path']}").status_code == 404
 
 

@@ -7,12 +7,9 @@ import json
 import re
 from pathlib import Path
 
+from tests.support.strings import LATIN_WORD, NAMES
+
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
-# Words that stay as they are in Chinese text: names of things, file formats and units.
-NAMES = {"facepack", "TF.js", "WebGL", "WASM", "SIMD", "PNet", "RNet", "ONet", "MTCNN", "SCUT-FBP5500", "FER2013",
-         "JSON", "CSV", "PNG", "JPEG", "HTTP", "RGB", "RGBA", "Keras", "softmax", "sha256", "face-api.js",
-         "ResNet-29", "npm", "Human", "FaceRes", "MobileNet", "VGGFace2", "float16", "uint8", "v2", "GPU"}
-ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
 
 
 def table(lang: str) -> dict:
@@ -33,14 +30,14 @@ def test_every_language_has_the_same_keys_and_placeholders():
 
 def test_the_chinese_table_holds_no_english_words_but_names():
     for key, text in table("zh-CN").items():
-        words = {w.rstrip(".") for w in ENGLISH_WORD.findall(re.sub(r"\{[^}]*\}|@vladmandic/[\w-]+ [\d.]+", "", text))}
+        words = {w.rstrip(".") for w in LATIN_WORD.findall(re.sub(r"\{[^}]*\}|@vladmandic/[\w-]+ [\d.]+", "", text))}
         assert words <= NAMES, f"{key}: {sorted(words - NAMES)} in {text!r}"
 
 
 def test_every_key_the_page_uses_is_in_the_tables():
     en = table("en")
     used = set()
-    for source in (STATIC / "app.js", STATIC / "index.html"):
+    for source in (*sorted(STATIC.glob("*.js")), STATIC / "index.html"):  # every module of the page
         text = source.read_text()
         used |= set(re.findall(r"""(?:t\(|data-i18n=)['"]([a-zA-Z]+\.[\w.]+)['"]""", text))
     assert used and used <= set(en), f"keys used but missing: {sorted(used - set(en))}"

@@ -74,3 +74,9 @@ export function translatePage(root = document) {
   }
   document.title = t('page.title');
 }
+
+/** "No faces" or "n faces", as the results, the status line and the live view word a count. */
+export const facesText = (n) => (n === 0 ? t('faces.none') : t('faces.count', { count: n }));
+
+/** An emotion's name from its label in the manifest (emotion.labels). */
+export const emotionName = (label) => t(`emotion.${label}`);

@@ -1,0 +1,95 @@
+// The model card: what the bundle's scorer, emotion model and detector are and how they measured, from its manifest.
+import { $, el } from './dom.js';
+import { LANGUAGES, date, emotionName, num, percent, t } from './i18n.js';
+
+function emotionText(emotion) {
+  const { provenance } = emotion;
+  const text = t('card.emotionText', {
+    source: provenance.source,
+    data: provenance.data,
+    labels: emotion.labels.map(emotionName).join(', '),
+  });
+  const accuracy = provenance.training_report; // a model trained by `python -m training emotion`
+  if (!accuracy) return text;
+  const splits = Object.entries(accuracy).map(([split, value]) => `${split} ${num(value, 3)}`);
+  return `${text}; ${t('card.emotionAccuracy', { splits: splits.join(', ') })}`;
+}
+
+function detectorText(provenance) {
+  const test = provenance.training_report && provenance.training_report.test; // `python -m training detector`
+  if (!test) return t('card.detectorText', { source: provenance.source });
+  return t('card.detectorTrainedText', {
+    source: provenance.source,
+    data: provenance.data,
+    n: num(test.photos),
+    recall: num(test.recall, 3),
+    falses: num(test.false_per_photo, 3),
+    landmarks: test.landmark_error ? num(test.landmark_error.mean, 3) : '—',
+  });
+}
+
+function scorerText(scorer) {
+  const { provenance } = scorer;
+  const arch = provenance.architecture;
+  if (!arch) return provenance.source;
+  // A backbone this page knows is named in the page's language, any other as the manifest says.
+  const name = (b) => (`backbone.${b}` in LANGUAGES.en ? t(`backbone.${b}`) : provenance.backbones[b]);
+  const branches = arch.branches.map((b, i) => `${name(b)}${arch.branches.length > 1 ? ` (${percent(arch.weights[i])})` : ''}`);
+  const layers = provenance.trained_layers;
+  return t('card.scorerText', {
+    branches: branches.join(' + '),
+    crop: t(scorer.crop.rotate === 'eyes' ? 'card.cropLevelled' : 'card.cropUpright'),
+    mirror: arch.mirror ? t('card.mirror') : '',
+    layers: layers
+      ? t('card.layers', {
+          count: num(layers.count),
+          data: layers.data,
+          uint8: num(layers.storage.uint8),
+          float16: num(layers.storage.float16),
+          budget: num(layers.storage.budget_points, 1),
+        })
+      : t('card.layersNone'),
+  });
+}
+
+/** The card for `manifest` in #card, and the untrained-scorer warning in #warning. */
+export function showCard(manifest) {
+  const scorer = manifest.models.scorer;
+  const report = scorer.provenance.training_report;
+  const facts = [
+    ['card.score', t('card.scoreText')],
+    ['card.scorer', scorerText(scorer)],
+  ];
+  if (report) {
+    const m = report.test_metrics.expected;
+    facts.push(['card.trainedOn', t('card.trainedOnText', { n: num(report.n_train) })]);
+    facts.push(['card.test', t('card.testText', { pc: num(m.pc, 3), mae: num(m.mae, 3), rmse: num(m.rmse, 3), n: num(m.n) })]);
+    const groups = Object.fromEntries(Object.entries(report.per_subgroup_pc).map(([g, v]) => [g, num(v, 3)]));
+    facts.push(['card.groups', t('card.groupsText', groups)]);
+    if (report.cv5) facts.push(['card.cv5', t('card.cv5Text', { mean: num(report.cv5.pc.mean, 3), std: num(report.cv5.pc.std, 3) })]);
+    if (report.robustness) {
+      const items = Object.entries(report.robustness.conditions).map(([change, c]) =>
+        el(
+          'li',
+          {},
+          t('card.robustnessItem', {
+            change: t(`change.${change}`),
+            pc: num(c.pc, 3),
+            mean: num(c.shift_mean, 1),
+            p95: num(c.shift_p95, 1),
+          }),
+        ),
+      );
+      facts.push(['card.robustness', el('ul', {}, ...items)]);
+    }
+  }
+  facts.push(['card.not', t('card.notText')]);
+  facts.push(['card.emotion', emotionText(manifest.models.emotion)]);
+  facts.push(['card.detector', detectorText(manifest.models.pnet.provenance)]);
+  facts.push(['card.bundle', t('card.bundleText', { date: date(manifest.created_utc), version: manifest.generator.facepack })]);
+  facts.push(['card.selftest', el('span', {}, el('a', { href: 'selftest.html' }, t('card.selftest')), ': ', t('card.selftestText'))]);
+  const rows = facts.map(([key, value]) => el('tr', {}, el('th', { scope: 'row' }, t(key)), el('td', {}, value)));
+  $('card').replaceChildren(el('table', { className: 'card' }, el('tbody', {}, ...rows)));
+  $('warning').hidden = scorer.trained;
+  if (!scorer.trained) $('warning').textContent = t('card.untrained');
+}

@@ -1,0 +1,71 @@
+// The photo queue: photos decoded, analysed and drawn one after another, each one's result put first in the entries.
+import { decodeImage, rgbPixels } from 'facepack';
+
+import { el } from './dom.js';
+import { cropCanvas, drawFaces } from './drawings.js';
+import { errorText, facesText } from './i18n.js';
+
+// A displayed photo is drawn at most this wide (the analysis always uses every pixel).
+const DISPLAY_MAX_SIDE = 1600;
+
+/**
+ * A queue analysing photos with `fp` into `entries` (newest first); `showResults()` after each
+ * photo, `setStatus(state, key, values)` for the status line. Returns its ways in: files, samples.
+ */
+export function photoQueue({ fp, entries, setStatus, showResults }) {
+  let queue = Promise.resolve();
+
+  async function analyzeBlob(blob, name) {
+    setStatus('running', 'status.analysing', { name });
+    let bitmap;
+    try {
+      bitmap = await decodeImage(blob, name);
+      const pixels = rgbPixels(bitmap, fp.manifest.images);
+      const faces = await fp.analyze(pixels);
+      const scale = Math.min(1, DISPLAY_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      const canvas = el('canvas', {
+        width: Math.round(bitmap.width * scale),
+        height: Math.round(bitmap.height * scale),
+        className: 'photo',
+      });
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      drawFaces(ctx, faces, scale);
+      const crops = faces.map((f) => cropCanvas(pixels, f, fp.manifest.models.scorer.crop));
+      entries.unshift({
+        record: { photo: name, width: bitmap.width, height: bitmap.height, faces },
+        canvas,
+        crops,
+        timings: { ...fp.timings },
+        backend: fp.backend,
+      });
+      showResults();
+      setStatus('ready', 'status.done', { name, faces: () => facesText(faces.length) });
+      return faces;
+    } catch (err) {
+      entries.unshift({ record: { photo: name, error: err.message }, error: err });
+      showResults();
+      setStatus('ready', 'status.done', { name, faces: () => errorText(err) });
+      return null;
+    } finally {
+      if (bitmap) bitmap.close();
+    }
+  }
+
+  // Photos are analysed one after another; a failed one does not stop the rest.
+  function enqueue(blob, name) {
+    queue = queue.then(() => analyzeBlob(blob, name));
+    return queue;
+  }
+
+  return {
+    enqueueFiles(files) {
+      for (const file of files) enqueue(file, file.name);
+    },
+    async loadSample(name) {
+      const response = await fetch(`samples/${name}`);
+      if (!response.ok) throw new Error(`${name}: HTTP ${response.status}`);
+      return enqueue(await response.blob(), name);
+    },
+  };
+}
