@@ -51,7 +51,7 @@ $(STAMPS)/chromium:
 	mkdir -p $(STAMPS) && touch $@
 
 ## negatives: face-free photos for `python -m training detector --negatives .cache/negatives`:
-## Debian's opencv-doc sample images, less the three with people in them
+## Debian's opencv-doc sample images, less the four with people in them (messi5, basketball1 and 2, ml)
 OPENCV_DATA := /usr/share/doc/opencv-doc/examples/data
 negatives:
 	test -d $(OPENCV_DATA) || { apt-get update && apt-get install -y --no-install-recommends opencv-doc; }

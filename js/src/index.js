@@ -1,6 +1,6 @@
 // facepack: face detection (MTCNN), landmarks, a beauty score and emotion with TF.js, from a
 // checked facepack bundle. This entry works in any browser page (and under Node, where the
-// `facepack` package resolves to node.js, which adds reading folders and photo files).
+// `facepack` package resolves to src/node/index.js, which adds reading folders and photo files).
 //
 //   import { Facepack } from 'facepack';
 //   const fp = await Facepack.load('/bundle/', { backend: 'auto', wasmPaths: '/vendor/' });
