@@ -24,6 +24,7 @@ import numpy as np
 
 from converter import checks, graph
 from converter.fold import fold_batchnorm
+from converter.quantize import quantization_map
 from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
 from facepack import __version__, spec
 from facepack.bundle import MANIFEST, write_manifest
@@ -45,7 +46,7 @@ QUANTIZE_MIN_BYTES = 1_000_000
 def model_quantization(bm: BundleModel, requested: str) -> str:
     """The weight storage one model gets when `requested` is asked for the bundle."""
     if requested == "source":
-        return "source" if bm.info.get("weight_storage") else "none"
+        return "source" if quantization_map("source", bm.info.get("weight_storage")) else "none"
     return requested if bm.model.count_params() * 4 >= QUANTIZE_MIN_BYTES else "none"
 
 

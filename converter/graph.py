@@ -17,22 +17,12 @@ import json
 import os
 from pathlib import Path
 
+from converter.quantize import check_patterns, quantization_map
 from facepack.models import BundleModel
 
-# "source": each tensor as its source stores it (the model's `weight_storage` map; float32 where
-# it has none); "none": float32; "float16", "uint8": every weight, at a stated cost (verify.py).
-QUANTIZATIONS = ("source", "none", "float16", "uint8")
 INPUT_NAME = "input"
 # Graph nodes that hold data or wiring rather than compute.
 _NOT_OPS = {"Const", "Placeholder", "Identity", "NoOp"}
-
-
-def _quantization_map(quantize: str, storage: dict[str, list[str]] | None) -> dict | None:
-    if quantize not in QUANTIZATIONS:
-        raise ValueError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
-    if quantize == "source":
-        return storage or None
-    return None if quantize == "none" else {quantize: "*"}
 
 
 def stored_bytes(model_json: Path) -> dict[str, int]:
@@ -47,20 +37,6 @@ def stored_bytes(model_json: Path) -> dict[str, int]:
                 count *= d
             out[dtype] = out.get(dtype, 0) + count * width[dtype]
     return out
-
-
-def check_storage(model_json: Path, storage: dict[str, list[str]]) -> None:
-    """Every pattern of a weight_storage map must have matched a weight stored that way: a
-    pattern that matches nothing means the converter's weight names changed."""
-    import fnmatch
-
-    weights = [w for g in json.loads(Path(model_json).read_text())["weightsManifest"] for w in g["weights"]]
-    for dtype, patterns in storage.items():
-        stored = [w["name"] for w in weights if w.get("quantization", {}).get("dtype") == dtype]
-        for pattern in patterns:
-            if not fnmatch.filter(stored, pattern):
-                raise ValueError(f"{model_json}: no weight matching {pattern} is stored as {dtype}; "
-                                 "the converter's weight names may have changed")
 
 
 def save_serving_model(bundle_model: BundleModel, saved_dir: Path) -> None:
@@ -165,10 +141,10 @@ def export_graph_model(bundle_model: BundleModel, out_dir: Path, work_dir: Path,
     saved_dir = Path(work_dir) / f"{bundle_model.name}.savedmodel"
     with contextlib.redirect_stderr(io.StringIO()):
         save_serving_model(bundle_model, saved_dir)
-    storage = bundle_model.info.get("weight_storage") if quantize == "source" else None
-    convert_saved_model(saved_dir, Path(out_dir), _quantization_map(quantize, storage))
+    patterns = quantization_map(quantize, bundle_model.info.get("weight_storage"))
+    convert_saved_model(saved_dir, Path(out_dir), patterns)
     model_json = Path(out_dir) / "model.json"
-    if storage:
-        check_storage(model_json, storage)
+    if quantize == "source" and patterns:
+        check_patterns(model_json, patterns)
     flattened = flatten_fused_biases(model_json)
     return op_counts(model_json), flattened

@@ -2,11 +2,16 @@
 
     bundle_model      BundleModel (a Keras model + its manifest fields) and ModelError
     mtcnn_nets        PNet, RNet, ONet of the `mtcnn` package (its weights or a trained run's)
-    scorer            the beauty scorer: architecture, embedded default, crop, shape contract
+    scorer/           the beauty scorer, a package: architecture (backbones, ScorerArchitecture,
+                      crop, graph), layers (mirror averaging), storage (weights.npz; each tensor's
+                      dtype in a bundle), default (the embedded default), and in __init__ the
+                      shape contract and load_scorer
     emotion           fer's FER2013 emotion net, or one trained by `python -m training emotion`
     faceapi_resnet29  face-api.js's face-recognition ResNet in Keras (a scorer backbone)
     human_faceres     Human's HSE FaceRes MobileNet in Keras (a scorer backbone)
-    keras_files       reading a user's .keras / .h5 / SavedModel file
+    uint8_grid        TF.js's uint8 rule: weights stored as one byte each
+    custom_layers     the registry of facepack's custom Keras layers, so their files can be read
+    keras_files       reading a .keras / .h5 / SavedModel file (any model; custom layers from the registry)
 """
 
 from facepack.models.bundle_model import BundleModel, ModelError

@@ -3,7 +3,8 @@
 A scorer backbone (facepack.models.scorer, `faceapi-resnet29`).
 
 It is the pretrained backbone this environment has (no ImageNet weights can be fetched here);
-the weights come from `@vladmandic/face-api`'s `face_recognition_model.bin`, installed by npm.
+the weights come from `@vladmandic/face-api`'s `face_recognition_model.bin`, installed by npm
+(the embedded default scorer keeps a copy of the tensors it needs: `copy_faceapi_weights`).
 
 Architecture (face-api `src/faceRecognitionNet`), input 150x150 RGB:
     stem      7x7/2 conv 'valid' + scale + relu, then 3x3/2 max pool 'valid'   -> 35x35x32
@@ -28,12 +29,14 @@ face-api's with '/' written '.', e.g. `conv64_down.conv1`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from facepack import assets
+from facepack.models.custom_layers import register
 from facepack.models.uint8_grid import on_uint8_grid
 
 INPUT_SIZE = 150  # face-api resizes every face to 150x150 before this net
@@ -52,7 +55,7 @@ BLOCKS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-@keras.saving.register_keras_serializable(package="facepack")
+@register
 class PadChannels(keras.layers.Layer):
     """Append `extra` zero channels (the down block's shortcut; face-api concats zeros)."""
 
@@ -70,39 +73,75 @@ class PadChannels(keras.layers.Layer):
         return {**super().get_config(), "extra": self.extra}
 
 
-def read_faceapi_weights(manifest: Path, weights_bin: Path) -> dict[str, np.ndarray]:
-    """Read a face-api weights file into float32 arrays, dequantizing uint8 tensors.
-
-    The .bin is the tensors back to back in manifest order; a tensor with a `quantization`
-    entry is stored as one uint8 per value and means `q * scale + min` (TF.js's rule), the
-    others are little-endian float32.
-    """
+def _weight_group(manifest: Path) -> dict:
+    """The one weight group of a face-api weights manifest: {"paths": [the .bin], "weights": [...]}."""
     spec = json.loads(Path(manifest).read_text())
     if len(spec) != 1:
         raise ValueError(f"{manifest}: expected one weight group, found {len(spec)}")
+    return spec[0]
+
+
+def _stored_bytes(manifest: Path, entry: dict) -> int:
+    """Bytes a tensor of the manifest takes in the .bin: one per value if uint8-quantized, else four."""
+    quant = entry.get("quantization")
+    if quant and quant["dtype"] != "uint8":
+        raise ValueError(f"{manifest}: {entry['name']} uses {quant['dtype']} quantization")
+    return int(np.prod(entry["shape"])) * (1 if quant else 4)
+
+
+def read_faceapi_weights(manifest: Path, weights_bin: Path | None = None) -> dict[str, np.ndarray]:
+    """Read a face-api weights file into float32 arrays, dequantizing uint8 tensors.
+
+    The .bin (None: the one the manifest names, beside it) is the tensors back to back in
+    manifest order; a tensor with a `quantization` entry is stored as one uint8 per value and
+    means `q * scale + min` (TF.js's rule), the others are little-endian float32.
+    """
+    group = _weight_group(manifest)
+    weights_bin = weights_bin or Path(manifest).parent / group["paths"][0]
     raw = Path(weights_bin).read_bytes()
     out: dict[str, np.ndarray] = {}
     offset = 0
-    for entry in spec[0]["weights"]:
+    for entry in group["weights"]:
         count = int(np.prod(entry["shape"]))
         quant = entry.get("quantization")
         if quant:
-            if quant["dtype"] != "uint8":
-                raise ValueError(f"{manifest}: {entry['name']} uses {quant['dtype']} quantization")
             q = np.frombuffer(raw, np.uint8, count, offset).astype(np.float32)
             values = q * np.float32(quant["scale"]) + np.float32(quant["min"])
-            offset += count
         else:
             values = np.frombuffer(raw, "<f4", count, offset).copy()
-            offset += 4 * count
+        offset += _stored_bytes(manifest, entry)
         out[entry["name"]] = values.reshape(entry["shape"]).astype(np.float32)
     if offset != len(raw):
         raise ValueError(f"{weights_bin}: read {offset} bytes but the file has {len(raw)}")
     return out
 
 
-def _folded_conv(w: dict[str, np.ndarray], prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Kernel and bias of `prefix`'s conv with its scale layer folded in."""
+def copy_faceapi_weights(manifest: Path, weights_bin: Path, keep: Callable[[str], bool], dest: Path) -> list[str]:
+    """Copy the tensors of a face-api weights file whose names `keep` accepts, byte for byte and
+    with their manifest entries unchanged, into a face-api weights file of their own: the
+    manifest `dest` ("<name>-weights_manifest.json") and "<name>.bin" beside it.
+
+    Returns:
+        The names of the tensors copied.
+    """
+    raw = Path(weights_bin).read_bytes()
+    kept, chunks, offset = [], [], 0
+    for entry in _weight_group(manifest)["weights"]:
+        size = _stored_bytes(manifest, entry)
+        if keep(entry["name"]):
+            kept.append(entry)
+            chunks.append(raw[offset:offset + size])
+        offset += size
+    bin_name = Path(dest).name.removesuffix("-weights_manifest.json") + ".bin"
+    Path(dest).write_text(json.dumps([{"weights": kept, "paths": [bin_name]}], indent=1) + "\n")
+    (Path(dest).parent / bin_name).write_bytes(b"".join(chunks))
+    return [entry["name"] for entry in kept]
+
+
+def _folded_conv(w: dict[str, np.ndarray], prefix: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Kernel and bias of `prefix`'s conv with its scale layer folded in; None if `w` lacks them."""
+    if f"{prefix}/conv/filters" not in w:
+        return None
     kernel, bias = w[f"{prefix}/conv/filters"], w[f"{prefix}/conv/bias"]
     scale, shift = w[f"{prefix}/scale/weights"], w[f"{prefix}/scale/biases"]
     # (conv(x, K) + b) * s + t == conv(x, K * s) + (b * s + t); s is per output channel,
@@ -110,8 +149,11 @@ def _folded_conv(w: dict[str, np.ndarray], prefix: str) -> tuple[np.ndarray, np.
     return kernel * scale, bias * scale + shift
 
 
-def _stem_weights(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    kernel, bias = _folded_conv(w, "conv32_down")
+def _stem_weights(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    folded = _folded_conv(w, "conv32_down")
+    if folded is None:
+        return None
+    kernel, bias = folded
     # conv((x - m) / d, K) + b == conv(x, K / d) + (b - sum_{h,w,c} K[h,w,c,:] * m_c / d)
     mean = np.asarray(MEAN_RGB, np.float32)
     shift = np.einsum("hwco,c->o", kernel, mean) / PIXEL_DIVISOR
@@ -121,8 +163,9 @@ def _stem_weights(w: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def _conv(x, filters: int, kernel: int, stride: int, padding: str, relu: bool, name: str, weights, grid: bool):
     conv = keras.layers.Conv2D(filters, kernel, strides=stride, padding=padding, name=name)
     x = conv(x)
-    k, b = weights
-    conv.set_weights([on_uint8_grid(k) if grid else k, b])
+    if weights is not None:  # None: the caller sets this layer's weights afterwards
+        k, b = weights
+        conv.set_weights([on_uint8_grid(k) if grid else k, b])
     return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
@@ -145,6 +188,8 @@ def _block(x, name: str, kind: str, filters: int, w: dict[str, np.ndarray], grid
 def faceapi_resnet29_features(x, weights: dict[str, np.ndarray] | None = None, uint8_grid: bool = False):
     """The backbone's layers applied to the Keras tensor `x` ((batch, 150, 150, 3) RGB in
     [0, 255]), with face-api's weights (`read_faceapi_weights`; from node_modules when None).
+    A layer whose tensors `weights` lacks keeps Keras's initial values, for a caller that sets
+    them afterwards (the embedded default scorer's trained layers).
 
     face-api stores its kernels as uint8; folding the per-channel scale layers into them moves
     them off that grid. With `uint8_grid`, each folded kernel goes back to a uint8 grid of its

@@ -1,4 +1,4 @@
-"""Reading a user's Keras model file: .keras, .h5, or a SavedModel folder wrapped as a Keras model."""
+"""Reading a Keras model file: .keras, .h5, or a SavedModel folder wrapped as a Keras model."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from pathlib import Path
 import keras
 
 from facepack.models.bundle_model import ModelError
+from facepack.models.custom_layers import CUSTOM_LAYERS
 
 
 def read_keras_model(path: Path, role: str) -> keras.Model:
-    """Load a .keras / .h5 file, or a SavedModel folder wrapped as a Keras model.
+    """Load a .keras / .h5 file (facepack's custom layers from custom_layers.CUSTOM_LAYERS), or a
+    SavedModel folder wrapped as a Keras model. `role` names the model in messages ("scorer").
 
     Raises:
         ModelError: the path is missing, of an unknown kind, or cannot be read.
@@ -24,11 +26,8 @@ def read_keras_model(path: Path, role: str) -> keras.Model:
         return _wrap_saved_model(path, role)
     if path.suffix.lower() not in (".keras", ".h5", ".hdf5"):
         raise ModelError(f"{role} {path} is not a .keras, .h5 or SavedModel folder.")
-    # The layers facepack's own models use, registered with Keras so their files load.
-    from facepack.models import faceapi_resnet29, scorer  # noqa: F401
-
     try:
-        return keras.models.load_model(path, compile=False)
+        return keras.models.load_model(path, custom_objects=CUSTOM_LAYERS, compile=False)
     except Exception as err:  # noqa: BLE001 - any reader failure means the same thing to the user
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{role} {path} could not be read as a Keras model: {reason[:200]}") from err
@@ -50,6 +49,6 @@ def _wrap_saved_model(path: Path, role: str) -> keras.Model:
     out = layer(inputs)
     if isinstance(out, dict):
         if len(out) != 1:
-            raise ModelError(f"{role} {path} has {len(out)} outputs; a scorer has one.")
+            raise ModelError(f"{role} {path} has {len(out)} outputs; it must have one.")
         out = next(iter(out.values()))
-    return keras.Model(inputs, out, name="scorer")
+    return keras.Model(inputs, out, name=role.replace(" ", "_"))
