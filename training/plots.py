@@ -1,4 +1,6 @@
-"""The plots a person looks at after a run: predicted vs true, loss curves, score histograms."""
+"""The plots a person looks at after a run, for all three trainers: predicted vs true, loss curves and
+score histograms (scorer, emotion), score shifts (robustness), loss and test figures (detector),
+confusion matrices (emotion)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from facepack import spec  # noqa: E402
 
 
 def scatter(pred: np.ndarray, true: np.ndarray, subgroups: list[str], path: Path, title: str) -> None:
@@ -102,6 +106,27 @@ def detector_comparison(trained: dict, package: dict, path: Path, title: str) ->
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def confusions(splits: dict[str, dict], path: Path) -> None:
+    """An emotion run's confusion matrices, one panel per split: each row (true class) coloured by its
+    share, cells labelled with counts."""
+    fig, axes = plt.subplots(1, len(splits), figsize=(5.2 * len(splits), 5), squeeze=False)
+    for ax, (name, figures) in zip(axes[0], splits.items(), strict=True):
+        counts = np.array(figures["confusion"])
+        shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+        for (row, col), n in np.ndenumerate(counts):
+            ax.text(col, row, str(n), ha="center", va="center", fontsize=7,
+                    color="white" if shares[row, col] > 0.5 else "black")
+        ticks = range(len(spec.EMOTION_LABELS))
+        ax.set_xticks(ticks, spec.EMOTION_LABELS, rotation=45, ha="right")
+        ax.set_yticks(ticks, spec.EMOTION_LABELS)
+        ax.set(xlabel="predicted", ylabel="true",
+               title=f"{name}: accuracy {figures['accuracy']:.3f} (n={figures['n']})")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

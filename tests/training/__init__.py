@@ -1,0 +1,1 @@
+"""Tests of the trainers (training/): scorer, detector, emotion and what they share."""

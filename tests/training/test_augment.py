@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from facepack import spec
-from training import crops as crops_module
-from training.augment import VIEW_SEED, augmented_pool, view_changes
 from training.dataset import ScutFbp5500
-from training.transforms import CropJitter, PhotoChange, ViewConfig
+from training.scorer import crops as crops_module
+from training.scorer.augment import VIEW_SEED, augmented_pool, view_changes
+from training.scorer.transforms import CropJitter, PhotoChange, ViewConfig
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_the_pool_holds_clean_mirror_and_view_crops_and_views_are_detected_once(
 
 def test_robustness_report_measures_shifts_against_the_unchanged_photo(tiny_scut, tmp_path):
     from facepack.models.scorer import build_branch
-    from training.robustness import robustness_report
+    from training.scorer.robustness import robustness_report
 
     model, _ = build_branch("faceapi-resnet29", seed=1)  # an untrained head still maps crops to scores
     ds = ScutFbp5500(tiny_scut)
@@ -72,7 +72,11 @@ def test_robustness_report_measures_shifts_against_the_unchanged_photo(tiny_scut
     report = robustness_report(model, tiny_scut, tmp_path, samples=samples, conditions=conditions, progress=False)
     same = report["conditions"]["unchanged"]
     assert same["n"] == report["n_upright"] == 8 and same["no_face"] == 0
-    assert same["shift_max"] == pytest.approx(0, abs=1e-6) and same["pc"] == pytest.approx(report["upright"]["pc"])
+    # The unchanged photos are detected again in a batch of another make-up than the upright ones, and
+    # TensorFlow's MTCNN gives landmarks a few ulps apart across batchings on some CPUs: here 4 of the
+    # 8 crops differ in 1-7 pixels by one level, a shift of 0.0002 points. A wrong crop or decoding
+    # moves scores by whole points.
+    assert same["shift_max"] < 0.01 and same["pc"] == pytest.approx(report["upright"]["pc"], abs=1e-4)
     for name in ("roll +30", "padded 2x"):
         c = report["conditions"][name]
         assert c["n"] + c["no_face"] == 8 and c["shift_p95"] >= c["shift_mean"] >= 0 and c["shift_max"] > 0

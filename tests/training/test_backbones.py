@@ -8,7 +8,7 @@ import pytest
 from facepack.models import check_scorer_shapes
 from facepack.models import scorer as scorer_module
 from facepack.models.scorer import BACKBONES, ScorerArchitecture, build_branch, build_scorer
-from training.run import run_fit
+from training.scorer.run import run_fit
 
 
 @pytest.mark.parametrize("backbone, size", [("faceapi-resnet29", 150), ("human-faceres", 224), ("facerank-cnn", 128)])
@@ -43,7 +43,7 @@ def test_bad_architectures_are_refused():
 
 @pytest.mark.slow
 def test_resnet50_without_imagenet_weights_says_so(tmp_path, monkeypatch):
-    monkeypatch.setattr(scorer_module, "RESNET50_CACHE", tmp_path / "absent.h5")
+    monkeypatch.setattr("facepack.models.scorer.architecture.RESNET50_CACHE", tmp_path / "absent.h5")
     model, note = build_branch("resnet50")
     assert check_scorer_shapes(model, "resnet50") == 224 and "trained from scratch" in note
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from facepack import spec
-from training import metrics
 from training.dataset import DatasetError, ScutFbp5500, read_labels
+from training.scorer import metrics
 
 
 def test_reads_labels_splits_and_subgroups(tiny_scut):

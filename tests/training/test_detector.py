@@ -216,9 +216,9 @@ def scut_photos(tiny_scut):
 
 
 def test_a_short_fit_lowers_the_loss(scut_photos):
-    from training.crops import load_image
     from training.detector.config import DetectorConfig, make_strategy
     from training.detector.train import build_samples, fit_net
+    from training.scorer.crops import load_image
 
     config = DetectorConfig(epochs=4, batch_size=64, decay_epochs="3", near_per_face=40, anywhere_per_photo=40)
     train = build_samples("pnet", scut_photos.train, [], load_image, config, 0, None, "pnet samples")
@@ -236,9 +236,9 @@ def test_mining_labels_the_earlier_stages_proposals(scut_photos, tiny_scut):
     """The package's own PNet as the 'trained' first stage: its proposals on a face photo hold the
     face (positives) and false alarms (negatives); on a face-free photo every proposal is a negative."""
     from facepack.detect import Detector
-    from training.crops import load_image
     from training.detector.config import DetectorConfig
     from training.detector.train import negative_samples
+    from training.scorer.crops import load_image
 
     detector = Detector()
     photo = scut_photos.train[0]
@@ -271,8 +271,8 @@ def test_the_command_trains_under_mirrored_strategy_and_the_converter_ships_the_
     assert done.returncode == 0, done.stderr[-3000:]
     run = runs / "det"
     report = json.loads((run / "report.json").read_text())
-    assert {p.name for p in run.iterdir()} >= {"pnet.npz", "rnet.npz", "onet.npz", "report.json", "losses.png",
-                                               "test.png"}
+    assert {p.name for p in run.iterdir()} >= {"config.json", "pnet.npz", "rnet.npz", "onet.npz", "report.json",
+                                               "losses.png", "test.png"}
     assert report["config"]["strategy"] == "mirrored"
     assert "strategy mirrored (2 replicas)" in done.stdout
     for net in ("pnet", "rnet", "onet"):

@@ -2,7 +2,7 @@
 synthetic 48 x 48 grey images (a pattern per class, with noise), never the real data set.
 
 The readers' tests are fast; one short training run (module fixture, through the command
-line's `run`) serves the fit, report, run-folder and load_emotion tests; the bundle export is
+line's `cmd_emotion`) serves the fit, report, run-folder and load_emotion tests; the bundle export is
 marked slow, as tests/conftest.py says.
 """
 
@@ -23,8 +23,9 @@ from facepack.models import ModelError, load_emotion
 from training import plots
 from training.dataset import DatasetError
 from training.emotion import cli
+from training.emotion.config import EmotionConfig
 from training.emotion.data import CSV_HEADER, EmotionSource
-from training.emotion.fit import EmotionConfig, run_emotion
+from training.emotion.run import run_emotion
 
 SIDE = 48
 PER_CLASS = {"Training": 60, "PublicTest": 40, "PrivateTest": 40}
@@ -174,11 +175,11 @@ def trained(fer_csv, tmp_path_factory):
     """One short run through the command line: (run folder, report, what it printed)."""
     runs = tmp_path_factory.mktemp("runs")
     parser = argparse.ArgumentParser()
-    cli.add_parser(parser.add_subparsers())
+    cli.add_commands(parser.add_subparsers())
     args = parser.parse_args(["emotion", "--csv", str(fer_csv), "--runs", str(runs), "--name", "synthetic", *SMALL])
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        assert cli.run(args) == 0
+        assert cli.cmd_emotion(args) == 0
     run_dir = runs / "synthetic"
     return run_dir, json.loads((run_dir / "report.json").read_text()), printed.getvalue()
 
@@ -212,7 +213,8 @@ def test_the_report_holds_consistent_confusion_matrices_and_counts(trained):
 
 def test_the_run_folder_holds_the_model_report_and_plots(trained):
     run_dir, _, _ = trained
-    assert sorted(p.name for p in run_dir.iterdir()) == ["confusion.png", "emotion.keras", "loss.png", "report.json"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["config.json", "confusion.png", "emotion.keras", "loss.png",
+                                                          "report.json"]
     assert not run_dir.with_name("synthetic.partial").exists()
     model = keras.models.load_model(run_dir / "emotion.keras")
     assert model.name == "emotion" and model.input_shape == (None, 64, 64, 3) and model.output_shape == (None, 7)
@@ -238,7 +240,7 @@ def test_an_existing_run_folder_is_never_overwritten(trained, fer_csv):
 
 def test_the_command_line_teaches_and_checks_its_flags(capsys):
     parser = argparse.ArgumentParser(prog="python -m training")
-    cli.add_parser(parser.add_subparsers())
+    cli.add_commands(parser.add_subparsers())
     with pytest.raises(SystemExit):
         parser.parse_args(["emotion", "--help"])
     text = capsys.readouterr().out

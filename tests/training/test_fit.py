@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import keras
 import pytest
 
 from facepack import spec
-from training import crops as crops_module
+from tests.support.cli import run_module
 from training.dataset import ScutFbp5500
-from training.fit import FitConfig
-from training.run import evaluate_model, run_fit
+from training.scorer import crops as crops_module
+from training.scorer.config import FitConfig
+from training.scorer.run import evaluate_model, run_fit
 
 pytestmark = pytest.mark.slow
 FAST = {"stage1_epochs": 6, "stage2_epochs": 3, "patience": 10, "batch_size": 8, "val_fraction": 0.2, "views": 2}
@@ -109,11 +108,15 @@ def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tin
 
     from facepack.models import build_default_scorer
     from facepack.models.uint8_grid import on_uint8_grid
-    from training.run import ship_runs
+    from training.scorer.run import ship_runs
 
     run_dir, report, cache = tiny_run
     card = ship_runs([run_dir], tiny_scut, cache, mirror=mirror, dest=tmp_path, log=lambda _: None)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "weights.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", "faceapi_frozen-weights_manifest.json",
+                                                           "faceapi_frozen.bin", "faceapi_frozen.source.json",
+                                                           "weights.npz"]
+    frozen = json.loads((tmp_path / "faceapi_frozen.source.json").read_text())
+    assert not set(frozen["layers"]) & {layer.split(".")[0] for layer in card["layers"]}  # trained ones in weights.npz
     assert card["layers"][0] == "conv256_down.conv1" and card["layers"][-1] == "head.faceapi-resnet29"
     assert card["architecture"] == {"branches": ["faceapi-resnet29"], "weights": [1.0], "mirror": mirror,
                                     "input_size": 150}
@@ -143,7 +146,7 @@ def test_ship_stores_float16_layers_that_rebuild_the_trained_model(tiny_run, tin
 
 
 def test_ship_refuses_runs_it_cannot_rebuild(tiny_run, tiny_scut, tmp_path):
-    from training.run import ship_runs
+    from training.scorer.run import ship_runs
 
     run_dir, _, cache = tiny_run
     with pytest.raises(ValueError, match="its own backbone"):
@@ -167,26 +170,23 @@ def test_an_existing_run_folder_is_never_overwritten(tiny_run, tiny_scut):
 def test_cli_evaluate_reports_the_run_figures(tiny_run, tiny_scut):
     """The CLI's default is the shipped pipeline (no mirror averaging): it must match the report."""
     run_dir, report, cache = tiny_run
-    out = subprocess.run([sys.executable, "-m", "training", "evaluate", str(run_dir / "scorer.keras"),
-                          "--data", str(tiny_scut), "--cache", str(cache)], capture_output=True, text=True)
+    out = run_module("training", "evaluate", run_dir / "scorer.keras", "--data", tiny_scut, "--cache", cache)
     assert out.returncode == 0, out.stderr
     mae = report["folds"][0]["metrics"]["expected"]["overall"]["mae"]
     assert f"MAE {mae:.4f}" in out.stdout
 
 
 def test_cli_help_and_bad_data_path(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "training", "fit", "--help"], capture_output=True, text=True)
+    out = run_module("training", "fit", "--help")
     assert out.returncode == 0 and "--label-sigma" in out.stdout and "--backbone" in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "training", "fit", "--label-sigma", "wide", "--data", str(tmp_path)],
-                         capture_output=True, text=True)
+    bad = run_module("training", "fit", "--label-sigma", "wide", "--data", tmp_path)
     assert bad.returncode == 2 and "--label-sigma: invalid float value: 'wide'" in bad.stderr
-    bad = subprocess.run([sys.executable, "-m", "training", "crop", "--data", str(tmp_path)],
-                         capture_output=True, text=True)
+    bad = run_module("training", "crop", "--data", tmp_path)
     assert bad.returncode == 2 and "needs Images/ and train_test_files/" in bad.stderr
 
 
 def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut, tmp_path, monkeypatch):
-    from training import run as run_module
+    from training.scorer import run as run_module
 
     real_fit_fold = run_module.fit_fold
 
@@ -199,7 +199,7 @@ def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut
     with pytest.raises(KeyboardInterrupt):
         run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)
     assert not run_dir.exists()  # no half run that looks complete
-    assert (tmp_path / "run.partial").is_dir()
+    assert not (tmp_path / "run.partial").exists()  # and no .partial left behind (training.common.run_folder)
     monkeypatch.setattr(run_module, "fit_fold", real_fit_fold)
     run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)  # same name, starts clean
     assert (run_dir / "scorer.keras").is_file() and (run_dir / "report.json").is_file()
@@ -210,7 +210,7 @@ def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut
 def test_ship_keeps_a_kernel_float16_when_uint8_would_move_the_scores():
     import numpy as np
 
-    from training.run import _uint8_kernels
+    from training.scorer.run import _uint8_kernels
 
     inputs = keras.Input((8, 8, 3))
     x = keras.layers.Conv2D(4, 3, name="plain")(inputs)

@@ -1,35 +1,34 @@
-"""How `python -m training detector` trains: `DetectorConfig` (every field a flag) and the
-`tf.distribute` strategy its nets are fitted in. Importing this module does not start TensorFlow."""
+"""How `python -m training detector` trains: `DetectorConfig` (every field a flag, its help text the
+field's comment; saved in the run folder's report.json under "config") and the `tf.distribute`
+strategy its nets are fitted in. Importing this module does not start TensorFlow."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from training.common import option
 
 STRATEGIES = ("default", "mirrored")
 
 
-def _flag(default, text: str):
-    return field(default=default, metadata={"help": text})
-
-
-@dataclass
+@dataclass(frozen=True)
 class DetectorConfig:
-    layout: str = _flag("scut", "scut, celeba or wider (the data layouts above)")
-    val_fraction: float = _flag(0.1, "share of the training photos held out to choose each net's epoch")
-    seed: int = _flag(0, "seed of the hold-out, the sample boxes and the initial weights")
-    max_photos: int = _flag(0, "train on at most this many training photos (0: all), for a quick run")
-    epochs: int = _flag(16, "epochs per net")
-    batch_size: int = _flag(256, "samples per step (over all replicas)")
-    learning_rate: float = _flag(1e-3, "Adam's initial learning rate")
-    decay_epochs: str = _flag("8,12", "comma list of epochs after which the learning rate is multiplied by --decay")
-    decay: float = _flag(0.1, "step-decay factor")
-    near_per_face: int = _flag(24, "random boxes around each true face (mostly positives and parts)")
-    anywhere_per_photo: int = _flag(24, "random boxes anywhere in a photo (mostly negatives)")
-    mined_negatives_per_photo: int = _flag(24, "at most this many of the earlier nets' false alarms per photo")
-    crops_per_negative_photo: int = _flag(200, "random crops of each face-free photo (--negatives)")
-    strategy: str = _flag("default", "default (one device) or mirrored (tf.distribute.MirroredStrategy over every "
-                                     "GPU, or over --cpu-replicas logical CPUs where there is none)")
-    cpu_replicas: int = _flag(2, "logical CPU devices for --strategy mirrored on a machine without a GPU")
+    layout: str = option("scut", "scut, celeba or wider (the data layouts above)")
+    val_fraction: float = option(0.1, "share of the training photos held out to choose each net's epoch")
+    seed: int = option(0, "seed of the hold-out, the sample boxes and the initial weights")
+    max_photos: int = option(0, "train on at most this many training photos (0: all), for a quick run")
+    epochs: int = option(16, "epochs per net")
+    batch_size: int = option(256, "samples per step (over all replicas)")
+    learning_rate: float = option(1e-3, "Adam's initial learning rate")
+    decay_epochs: str = option("8,12", "comma list of epochs after which the learning rate is multiplied by --decay")
+    decay: float = option(0.1, "step-decay factor")
+    near_per_face: int = option(24, "random boxes around each true face (mostly positives and parts)")
+    anywhere_per_photo: int = option(24, "random boxes anywhere in a photo (mostly negatives)")
+    mined_negatives_per_photo: int = option(24, "at most this many of the earlier nets' false alarms per photo")
+    crops_per_negative_photo: int = option(200, "random crops of each face-free photo (--negatives)")
+    strategy: str = option("default", "default (one device) or mirrored (tf.distribute.MirroredStrategy over every "
+                                      "GPU, or over --cpu-replicas logical CPUs where there is none)")
+    cpu_replicas: int = option(2, "logical CPU devices for --strategy mirrored on a machine without a GPU")
 
     def decay_at(self) -> list[int]:
         try:
@@ -40,7 +39,7 @@ class DetectorConfig:
             raise ValueError(f"--decay-epochs must be positive epochs, not {self.decay_epochs!r}")
         return epochs
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
         if not 0 < self.val_fraction < 1:

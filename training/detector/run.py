@@ -1,6 +1,7 @@
 """`run_detector`: read the annotations, train PNet, RNet and ONet in turn, evaluate, write a run folder.
 
-The run folder (written as `<name>.partial`, renamed when complete):
+The run folder (written as `<name>.partial`, renamed when complete, removed on a failure:
+training.common.run_folder):
     pnet.npz, rnet.npz, onet.npz   the trained weights (python -m converter export --detector RUN_DIR)
     report.json                    data, calibration, sample counts per net and class, histories,
                                    each net on its validation samples, test figures beside the
@@ -11,9 +12,7 @@ The run folder (written as `<name>.partial`, renamed when complete):
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +21,13 @@ from facepack import assets
 from facepack.detect import Detector
 from facepack.models.mtcnn_nets import NETS
 from training import plots
-from training.crops import detect_all, load_image, write_json
+from training.common import DEFAULT_CACHE, provenance, run_folder, write_json
 from training.dataset import DatasetError, ScutFbp5500
 from training.detector import annotations, evaluate
 from training.detector.config import DetectorConfig, make_strategy
 from training.detector.nets import save_weights
 from training.detector.train import build_samples, fit_net, net_scores
+from training.scorer.crops import detect_all, load_image  # the scut layout calibrates on the scorer's detections
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
@@ -104,13 +104,23 @@ def split_photos(photos: list, fraction: float, seed: int) -> tuple[list, list]:
 
 
 def run_detector(data: Path, run_dir: Path, config: DetectorConfig, negatives: Path | None = None,
-                 cache: Path = Path(".cache/training"), log=print) -> tuple[Path, dict]:
-    """Train a detector and write its run folder (module docstring). Returns (run folder, report)."""
-    config.check()
+                 cache: Path = DEFAULT_CACHE, log=print) -> tuple[Path, dict]:
+    """Train a detector and write its run folder (module docstring). Returns (run folder, report).
+
+    Raises:
+        ValueError: `run_dir` exists already.
+        DatasetError: the data is malformed (the message names the file).
+    """
     strategy = make_strategy(config.strategy, config.cpu_replicas)  # before TensorFlow runs anything
-    run_dir = Path(run_dir)
-    if run_dir.exists():
-        raise ValueError(f"run folder {run_dir} already exists; pick another --name")
+    with run_folder(run_dir) as partial:
+        write_json(partial / "config.json", {"detector": dataclasses.asdict(config), "versions": provenance()})
+        report = _train_into(partial, data, config, strategy, negatives, cache, log)
+    return Path(run_dir), report
+
+
+def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, negatives: Path | None, cache: Path,
+                log) -> dict:
+    """Everything `run_detector` writes, into the folder `partial`. Returns the report."""
     clock = Stopwatch()
     splits, calibration = read_splits(config.layout, data, cache, log)
     if not splits.train or not splits.test:
@@ -126,9 +136,6 @@ def run_detector(data: Path, run_dir: Path, config: DetectorConfig, negatives: P
         f"{len(splits.test)} test photos; strategy {config.strategy} ({strategy.num_replicas_in_sync} "
         f"replica{'' if strategy.num_replicas_in_sync == 1 else 's'})")
 
-    partial = run_dir.with_name(run_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
     detector = Detector()  # the package's nets, replaced one by one as ours are trained
     nets, histories = {}, {}
     previous = None
@@ -179,11 +186,10 @@ def run_detector(data: Path, run_dir: Path, config: DetectorConfig, negatives: P
         "package_on_test": evaluate.public_figures(package_test),
         "demo_photo_agreement": agreement,
         "seconds": clock.seconds,
-        "versions": {name: version(name) for name in ("tensorflow", "keras", "mtcnn", "numpy")},
+        "versions": provenance(),
     }
     write_json(partial / "report.json", report)
-    partial.rename(run_dir)
-    return run_dir, report
+    return report
 
 
 def summary_table(report: dict) -> str:

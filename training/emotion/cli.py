@@ -1,11 +1,12 @@
-"""The `emotion` sub-command of `python -m training`: `add_parser` and `run`."""
+"""The `emotion` command of `python -m training`: `add_commands` and `cmd_emotion`."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
+
+from training.common import add_config_args, add_run_args, config_from_args
 
 DESCRIPTION = """\
 Train a ResNet emotion classifier for FER2013's 7 classes (angry, disgust, fear, happy, sad,
@@ -36,10 +37,10 @@ examples:
 """
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     """Add the `emotion` command to `python -m training`'s sub-parsers."""
+    from training.emotion.config import EmotionConfig
     from training.emotion.data import FACES
-    from training.emotion.fit import EmotionConfig
 
     p = subparsers.add_parser("emotion", help="train a ResNet emotion classifier (FER2013's 7 classes)",
                               description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,30 +49,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     data.add_argument("--folders", type=Path, metavar="DIR", help="one folder per class (see above)")
     p.add_argument("--faces", choices=FACES, default="crops",
                    help="crops: the images are face crops; photos: find and cut the face (default: crops)")
-    p.add_argument("--runs", type=Path, default=Path("runs"), help="parent of run folders (default: runs)")
-    p.add_argument("--name", help="run folder name (default: <time>-emotion)")
-    for field in dataclasses.fields(EmotionConfig):
-        flag = f"--{field.name.replace('_', '-')}"
-        help_text = f"{field.metadata['help']} (default: %(default)s)"
-        if isinstance(field.default, bool):
-            p.add_argument(flag, dest=field.name, default=field.default, action=argparse.BooleanOptionalAction,
-                           help=help_text)
-        else:
-            p.add_argument(flag, dest=field.name, default=field.default, type=type(field.default),
-                           help=help_text)
-    p.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                   help="show TensorFlow's own log lines too")
-    return p
+    add_run_args(p, "<time>-emotion")
+    add_config_args(p, EmotionConfig)
+    p.set_defaults(handler=cmd_emotion)
+    return [p]
 
 
-def run(args: argparse.Namespace) -> int:
+def cmd_emotion(args: argparse.Namespace) -> int:
     """Train and test as `args` say; print each split's accuracy and the run folder."""
+    from training.emotion.config import EmotionConfig
     from training.emotion.data import EmotionSource
-    from training.emotion.fit import EmotionConfig, run_emotion
+    from training.emotion.run import run_emotion
 
     layout, path = ("csv", args.csv) if args.csv else ("folders", args.folders)
     source = EmotionSource(path, layout, args.faces)
-    config = EmotionConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(EmotionConfig)})
+    config = config_from_args(EmotionConfig, args)
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-emotion"
     run_dir, report = run_emotion(source, args.runs / name, config)
     print(f"run folder: {run_dir} (best epoch {report['best_epoch']} of {report['epochs_run']})")

@@ -7,8 +7,8 @@ A run folder (runs/<name>/):
                        cv5: mean and std over folds
     scorer.keras       the model (split60); scorer-cv5-K.keras per fold for cv5
     scatter.png, loss.png, histogram.png   (of the first fold)
-It is written as runs/<name>.partial and renamed when complete: an interrupted run leaves no
-folder that looks finished, and never a half-written model.
+It is written as runs/<name>.partial and renamed when complete (training.common.run_folder); a
+failure or Ctrl+C removes the .partial folder, so a folder with the run's name is always a finished run.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import shutil
 import time
-from importlib.metadata import version
+from collections.abc import Mapping
 from pathlib import Path
 
 import keras
@@ -39,24 +38,34 @@ from facepack.models.scorer import (
     store_trained_weights,
     trained_layers,
 )
+from facepack.models.scorer.default import store_frozen_faceapi
 from facepack.models.uint8_grid import on_uint8_grid
-from training import metrics, plots
-from training.augment import VIEW_SEED, augmented_pool
-from training.crops import crop_all, write_json
+from training import plots
+from training.common import make_config, provenance, run_folder, write_json
 from training.dataset import ScutFbp5500
-from training.fit import FitConfig, clean_arrays, fit_fold, predict, split_val, summarise
-from training.transforms import CropJitter, ViewConfig
+from training.scorer import metrics
+from training.scorer.augment import VIEW_SEED, augmented_pool
+from training.scorer.config import FitConfig
+from training.scorer.crops import crop_all
+from training.scorer.fit import clean_arrays, fit_fold, predict, split_val, summarise
+from training.scorer.transforms import CropJitter, ViewConfig
 
 
-def _versions() -> dict:
-    return {name: version(name) for name in ("tensorflow", "keras", "mtcnn", "numpy")}
+def run_fit(data: Path, cache: Path, run_dir: Path, overrides: Mapping, log=print) -> tuple[Path, dict]:
+    """Train as FitConfig(**`overrides`) says and write the run folder `run_dir` (module docstring).
+
+    Raises:
+        ValueError: `run_dir` exists already, or `overrides` names an unknown or ill-typed field.
+        DatasetError: the data is malformed (the message names the file).
+    """
+    config = make_config(FitConfig, overrides)
+    with run_folder(run_dir) as partial:
+        report = _fit_into(partial, data, cache, config, log)
+    return Path(run_dir), report
 
 
-def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) -> tuple[Path, dict]:
-    config = FitConfig(**overrides)
-    run_dir = Path(run_dir)
-    if run_dir.exists():
-        raise ValueError(f"run folder {run_dir} already exists; pick another --name")
+def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) -> dict:
+    """Everything `run_fit` writes, into the folder `partial`. Returns the report."""
     dataset = ScutFbp5500(data)
     folds = dataset.folds(config.protocol)
     rule = config.crop_rule()
@@ -67,14 +76,11 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) 
     training_photos = list({s.name: s for fold in folds for s in fold.train}.values())
     views, jitter = ViewConfig(), CropJitter().scaled(config.crop_jitter)
     pool = augmented_pool(dataset, training_photos, cache, rule, config.views, views, jitter, VIEW_SEED)
-    partial = run_dir.with_name(run_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
     write_json(partial / "config.json", {
         "fit": dataclasses.asdict(config), "crop": spec.as_dict(rule), "detector": spec.as_dict(spec.DETECTOR),
         "augmentation": {"views": dataclasses.asdict(views), "crop_jitter": dataclasses.asdict(jitter),
                          "view_seed": VIEW_SEED},
-        "data": str(Path(data).resolve()), "versions": _versions()})
+        "data": str(Path(data).resolve()), "versions": provenance()})
     start = time.perf_counter()
     fold_reports = []
     for fold in folds:
@@ -96,8 +102,7 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: dict, log=print) 
     if len(fold_reports) > 1:
         report["summary"] = summarise(fold_reports)
     write_json(partial / "report.json", report)
-    partial.rename(run_dir)
-    return run_dir, report
+    return report
 
 
 def test_arrays(data: Path, cache: Path, rule: spec.CropRule):
@@ -235,6 +240,9 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
                                "times 20 (points)",
                       "points": sorted(round(s.rating * spec.SCORE.points_per_rating, 4) for s in fold.test)},
     }
+    if "faceapi-resnet29" in architecture.branches:
+        # face-api's layers that stay frozen, beside the trained ones: the default builds without npm
+        store_frozen_faceapi(layer_names, dest)
     write_json(card_tmp, card)
     tmp.replace(dest / "weights.npz")
     card_tmp.replace(dest / "card.json")

@@ -1,6 +1,6 @@
 """How far a scorer's output moves when the same photo changes: the robustness report.
 
-For every test photo and every condition of training.transforms.ROBUSTNESS (roll +-15 and +-30
+For every test photo and every condition of training.scorer.transforms.ROBUSTNESS (roll +-15 and +-30
 degrees, half size, padding to twice the size, JPEG quality 50, a mirror image) the whole photo
 is changed, then detected and cropped again (the browser's detector and crop rule), and scored.
 Per condition:
@@ -24,8 +24,11 @@ from tqdm import tqdm
 from facepack import spec
 from facepack.crop import crop_faces
 from facepack.models.scorer import check_scorer_shapes, scorer_crop
-from training import metrics, plots
-from training.crops import (
+from training import plots
+from training.common import write_json
+from training.dataset import Sample, ScutFbp5500
+from training.scorer import metrics
+from training.scorer.crops import (
     _key,
     crop_all,
     detect_all,
@@ -33,11 +36,9 @@ from training.crops import (
     detections_key,
     face_from_record,
     load_image,
-    write_json,
 )
-from training.dataset import Sample, ScutFbp5500
-from training.fit import clean_arrays, predict
-from training.transforms import ROBUSTNESS, PhotoChange
+from training.scorer.fit import clean_arrays, predict
+from training.scorer.transforms import ROBUSTNESS, PhotoChange
 
 
 def _changed(dataset: ScutFbp5500, sample: Sample, change: PhotoChange) -> np.ndarray:

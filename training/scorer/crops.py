@@ -25,6 +25,7 @@ from tqdm import tqdm
 from facepack import images, spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face, main_face
+from training.common import write_json
 from training.dataset import DatasetError, Sample, ScutFbp5500
 
 SAVE_EVERY = 200  # detections between two saves of the cache
@@ -73,13 +74,6 @@ def load_image(path: Path) -> np.ndarray:
         return images.load_image(path)
     except images.ImageError as err:
         raise DatasetError(str(err)) from None
-
-
-def write_json(path: Path, data) -> None:
-    """Write JSON atomically: an interrupted write never leaves a half-written file."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    os.replace(tmp, path)
 
 
 def face_record(face: Face | None) -> dict | None:

@@ -2,11 +2,11 @@
 
 For every training photo:
     the clean crop and its mirror image (what `crop_all` cuts, as the browser does)
-    + `views` changed copies of the whole photo (training.transforms.random_view: turned up to
+    + `views` changed copies of the whole photo (training.scorer.transforms.random_view: turned up to
       +-40 degrees, shrunk, framed larger, recompressed, mirrored), each run through the real
       detector, so a view's landmarks carry the detector's own noise on that face;
       each view gives one crop with jittered landmarks, scale and shift, then low resolution,
-      JPEG, brightness and contrast (training.transforms.CropJitter).
+      JPEG, brightness and contrast (training.scorer.transforms.CropJitter).
 
 Two caches under the cache folder, keyed by everything that made them:
     views-<key>.json   "<name>#<view>" -> the detected face (or null); views are drawn from a
@@ -30,9 +30,10 @@ from tqdm import tqdm
 from facepack import spec
 from facepack.crop import crop_square, sample_square
 from facepack.detect import Face
-from training.crops import _key, crop_all, detect_cached, detections_key, face_from_record, load_image, write_json
+from training.common import write_json
 from training.dataset import Sample, ScutFbp5500
-from training.transforms import (
+from training.scorer.crops import _key, crop_all, detect_cached, detections_key, face_from_record, load_image
+from training.scorer.transforms import (
     CropJitter,
     PhotoChange,
     ViewConfig,

@@ -1,7 +1,7 @@
 """Two-stage training of one scorer branch on one fold, and the report of that fold.
 
 Data: every training photo gives its clean crop, the crop's mirror image and one crop per
-augmented view of the whole photo (training.augment: turned, shrunk, framed, recompressed,
+augmented view of the whole photo (training.scorer.augment: turned, shrunk, framed, recompressed,
 each detected again, then jittered and degraded). A tenth of the training split is held out,
 clean crops only, to stop each stage and to choose recipes; the test split is only reported.
 
@@ -17,63 +17,19 @@ score costs softplus of the gap). The labels carry the rating in an extra column
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from facepack import spec
-from facepack.models.scorer import BACKBONES, build_branch, head_name, scorer_crop
-from training import metrics
-from training.augment import CropPool
-from training.crops import CropSet
+from facepack.models.scorer import build_branch, head_name
 from training.dataset import Fold, Sample
-
-
-@dataclass(frozen=True)
-class FitConfig:
-    backbone: str = "faceapi-resnet29"  # facepack.models.scorer.BACKBONES
-    input_size: int = 0  # crop side in pixels; 0: the backbone's own (else resized in the graph)
-    protocol: str = "split60"  # split60 | cv5
-    seed: int = 0  # seeds numpy, keras, the validation hold-out and the augmentation
-    val_fraction: float = 0.1  # of the training split, held out to stop each stage
-    align: bool = True  # crops turned to level the eyes (facepack.spec.SCORER_CROP.rotate = "eyes")
-    views: int = 6  # augmented views of each training photo (0: clean crops and mirror images only)
-    crop_jitter: float = 1.0  # scales the landmark, scale and shift jitter of view crops (transforms.CropJitter)
-    label_sigma: float = 3.0  # 0: one-hot labels (the seed); > 0: Gaussian label distribution, in points
-    combo_weight: float = 0.0  # weight of |expected rating - rating| beside the cross-entropy
-    rank_weight: float = 0.0  # weight of the pairwise ranking loss
-    tta_flip: bool = False  # evaluate as the mean over each crop and its mirror image
-    stage1_epochs: int = 40  # head only, backbone frozen
-    stage1_lr: float = 1e-2  # Adam
-    # Stage 2 fine-tunes from `finetune_from` (empty: the backbone's default layer); 0 epochs
-    # skips it. A backbone with nothing pretrained trains whole in this one stage, with Adam.
-    stage2_epochs: int = 20
-    stage2_lr: float = 3e-4  # SGD (the seed's 1e-3 overfit after 3 epochs here; see MODEL_CARD.md)
-    finetune_from: str = ""
-    momentum: float = 0.9
-    batch_size: int = 32
-    patience: int = 5  # epochs without a better validation loss before a stage stops
-    backbone_weights: str | None = None  # resnet50 only: an ImageNet weights file
-
-    def __post_init__(self) -> None:
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"--backbone must be one of {', '.join(BACKBONES)}, not {self.backbone!r}")
-        if self.protocol not in ("split60", "cv5"):
-            raise ValueError(f"--protocol must be split60 or cv5, not {self.protocol!r}")
-
-    def size(self) -> int:
-        return self.input_size or BACKBONES[self.backbone].input_size
-
-    def crop_rule(self) -> spec.CropRule:
-        rule = scorer_crop(self.size())
-        return rule if self.align else dataclasses.replace(rule, rotate="none")
-
-    def first_trainable(self) -> str | None:
-        return self.finetune_from or BACKBONES[self.backbone].finetune_from
+from training.scorer import metrics
+from training.scorer.augment import CropPool
+from training.scorer.config import FitConfig
+from training.scorer.crops import CropSet
 
 
 def split_val(samples: list[Sample], fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:

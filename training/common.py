@@ -1,0 +1,153 @@
+"""What the three trainers (scorer, detector, emotion) share: the default data path, the run
+folder, the provenance record, atomic JSON, and config dataclasses as command-line flags.
+
+    DEFAULT_DATA    the SCUT-FBP5500 v2 folder beside the repository (shared/data/)
+    run_folder      writes RUNS/NAME.partial, renamed to RUNS/NAME when the block completes
+    provenance      the versions a run was made with, for its config or report
+    option          a config field with the help text its flag shows (the field's comment)
+    add_config_args, config_from_args, make_config
+                    a frozen config dataclass <-> argparse flags, one boolean convention
+                    (--flag / --no-flag), unknown keys refused, types checked
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import types
+import typing
+from collections.abc import Iterator, Mapping
+from importlib.metadata import version
+from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "SCUT-FBP5500_v2"
+DEFAULT_CACHE = Path(".cache/training")
+DEFAULT_RUNS = Path("runs")
+# The packages whose versions make a run what it is (read from their installed metadata).
+PROVENANCE_PACKAGES = ("tensorflow", "keras", "mtcnn", "numpy")
+
+
+# ------------------------------------------------------------------------------ run folders
+@contextlib.contextmanager
+def run_folder(run_dir: Path) -> Iterator[Path]:
+    """Write a run folder: yields `run_dir`.partial, renamed to `run_dir` when the block completes.
+
+    A folder named `run_dir` is therefore always a finished run: an existing one is refused
+    (ValueError, before anything is written), a stale `.partial` left by a killed run is
+    replaced, and any failure in the block (an error, Ctrl+C) removes the `.partial` folder
+    and is raised again.
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists():
+        raise ValueError(f"run folder {run_dir} already exists; pick another --name")
+    partial = run_dir.with_name(run_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        yield partial
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    partial.rename(run_dir)
+
+
+def write_json(path: Path, data) -> None:
+    """Write JSON atomically: an interrupted write never leaves a half-written file."""
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def provenance() -> dict[str, str]:
+    """The facepack version and the installed versions of PROVENANCE_PACKAGES."""
+    from facepack import __version__
+
+    return {"facepack": __version__, **{name: version(name) for name in PROVENANCE_PACKAGES}}
+
+
+# ------------------------------------------------------------------- configs as flags
+def option(default, help: str):
+    """A config field and its comment: the help text its command-line flag shows."""
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
+def flag_name(name: str) -> str:
+    """The flag of a config field: `batch_size` -> `--batch-size`."""
+    return f"--{name.replace('_', '-')}"
+
+
+def _field_type(cls: type, field: dataclasses.Field) -> tuple[type, bool]:
+    """(the field's type, whether it may be None) from its annotation: bool, int, float or str."""
+    hint = typing.get_type_hints(cls)[field.name]
+    optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
+    if optional:
+        (hint,) = [a for a in typing.get_args(hint) if a is not type(None)]
+    if hint not in (bool, int, float, str):
+        raise TypeError(f"{cls.__name__}.{field.name}: a flag takes bool, int, float or str, not {hint}")
+    return hint, optional
+
+
+def add_config_args(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One flag per field of the config dataclass `cls`, with its help text and default.
+
+    A bool field is `--flag` / `--no-flag` (argparse.BooleanOptionalAction); any other field
+    takes one value, converted to the field's type (argparse refuses one that does not convert).
+    """
+    for field in dataclasses.fields(cls):
+        kind, _ = _field_type(cls, field)
+        text = field.metadata.get("help", "").replace("%", "%%")
+        help_text = f"{text} (default: %(default)s)".lstrip()
+        if kind is bool:
+            parser.add_argument(flag_name(field.name), dest=field.name, default=field.default,
+                                action=argparse.BooleanOptionalAction, help=help_text)
+        else:
+            parser.add_argument(flag_name(field.name), dest=field.name, default=field.default, type=kind,
+                                help=help_text)
+
+
+def make_config(cls: type, values: Mapping):
+    """`cls(**values)`, once every key is a field of `cls` and every value has the field's type.
+
+    Raises:
+        ValueError: an unknown key, or a value of the wrong type; the message names the flag.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no {', '.join(flag_name(k) for k in unknown)}; "
+                         f"its flags are {', '.join(flag_name(k) for k in fields)}")
+    for key, value in values.items():
+        kind, optional = _field_type(cls, fields[key])
+        if value is None and optional:
+            continue
+        fits = (isinstance(value, bool) if kind is bool
+                else isinstance(value, str) if kind is str
+                else isinstance(value, int | float if kind is float else int) and not isinstance(value, bool))
+        if not fits:
+            raise ValueError(f"{flag_name(key)} takes {kind.__name__}{' or None' if optional else ''}, "
+                             f"not {value!r}")
+    return cls(**values)
+
+
+def config_from_args(cls: type, args: argparse.Namespace):
+    """The config `cls` that the flags added by `add_config_args` say."""
+    return make_config(cls, {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+
+def add_data_args(parser: argparse.ArgumentParser) -> None:
+    """--data (the SCUT-FBP5500 folder) and --cache (detections, views and crops)."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help=f"SCUT-FBP5500 folder (default: {DEFAULT_DATA})")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                        help=f"where detections, views and crops are cached (default: {DEFAULT_CACHE})")
+
+
+def add_run_args(parser: argparse.ArgumentParser, default_name: str) -> None:
+    """--runs (the parent of run folders) and --name (the run folder's name)."""
+    parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS,
+                        help=f"parent of run folders (default: {DEFAULT_RUNS})")
+    parser.add_argument("--name", help=f"run folder name (default: {default_name})")

@@ -1,0 +1,152 @@
+"""The scorer's commands of `python -m training`: crop, fit, evaluate, robustness, ship."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+from training.common import add_config_args, add_data_args, add_run_args, config_from_args
+
+
+def add_commands(subparsers) -> list[argparse.ArgumentParser]:
+    """Add crop, fit, evaluate, robustness and ship to `python -m training`'s sub-parsers."""
+    from training.scorer.config import FitConfig
+
+    crop = subparsers.add_parser("crop", help="detect and crop every face with the browser's detector and crop rule")
+    add_data_args(crop)
+    crop.set_defaults(handler=cmd_crop)
+
+    fit = subparsers.add_parser("fit", help="train one scorer branch (two stages) and write a run folder",
+                                description="Train on the official split(s); report PC, MAE, RMSE on the validation "
+                                            "hold-out and the test split(s). Recipes are chosen on validation.")
+    add_data_args(fit)
+    add_run_args(fit, "<time>-<backbone>-<protocol>")
+    add_config_args(fit, FitConfig)
+    fit.set_defaults(handler=cmd_fit)
+
+    evaluate = subparsers.add_parser("evaluate", help="score the official 60/40 test split with a saved scorer")
+    evaluate.add_argument("model", help="a .keras scorer, or 'default' for the embedded one")
+    evaluate.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False,
+                          help="average each crop with its mirror image outside the model (the default scorer "
+                               "already does it inside its graph, as the browser runs it) (default: %(default)s)")
+    add_data_args(evaluate)
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    robust = subparsers.add_parser(
+        "robustness", help="how far scores move when the same test photos are tilted, shrunk, padded, ...",
+        description="Change each test photo (roll +-15 and +-30 degrees, half size, padded to twice the size, "
+                    "JPEG quality 50, mirror), detect and crop again, score: Pearson, MAE, mean and 95th-percentile "
+                    "score shift per change, a table, robustness.json and robustness.png.")
+    robust.add_argument("model", help="a .keras scorer, or 'default' for the embedded one")
+    robust.add_argument("--out", type=Path, help="folder for robustness.json and robustness.png "
+                                                 "(default: the model's run folder, or reports/robustness-default)")
+    robust.add_argument("--emotion", action=argparse.BooleanOptionalAction, default=False,
+                        help="also: how often fer's emotion label survives the rolls, with an axis-aligned and "
+                             "with an eye-levelled emotion crop (default: %(default)s)")
+    robust.add_argument("--align", action=argparse.BooleanOptionalAction, default=True,
+                        help="feed eye-levelled crops; --no-align: axis-aligned ones (for a scorer trained before "
+                             "crops levelled the eyes) (default: %(default)s)")
+    add_data_args(robust)
+    robust.set_defaults(handler=cmd_robustness)
+
+    ship = subparsers.add_parser("ship", help="make split60 runs (one per backbone) the embedded default scorer",
+                                 description="Branch shares are chosen on the validation hold-out; the card records "
+                                             "the validation and test figures of the model rebuilt from the float16 "
+                                             "weights.")
+    ship.add_argument("runs", type=Path, nargs="+", help="run folders from `fit`")
+    ship.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+                      help="score each crop with its mirror image inside the graph (default: %(default)s)")
+    add_data_args(ship)
+    ship.set_defaults(handler=cmd_ship)
+    return [crop, fit, evaluate, robust, ship]
+
+
+def _print_metrics(metrics: dict) -> None:
+    for decoding in ("expected", "argmax"):
+        m = metrics[decoding]
+        groups = "  ".join(f"{g} PC {m[g]['pc']:.4f}" for g in ("AF", "AM", "CF", "CM") if g in m)
+        o = m["overall"]
+        print(f"  {decoding:8}  PC {o['pc']:.4f}  MAE {o['mae']:.4f}  RMSE {o['rmse']:.4f}  (n={o['n']})  {groups}")
+
+
+def cmd_crop(args: argparse.Namespace) -> int:
+    from training.dataset import ScutFbp5500
+    from training.scorer.crops import crop_all
+
+    dataset = ScutFbp5500(args.data)
+    crops = crop_all(dataset, dataset.all_samples(), args.cache)
+    print(f"{len(crops.names)} crops of {crops.crops.shape[1]} px in {args.cache}; "
+          f"no face found in {len(crops.no_face)}: {', '.join(crops.no_face) or 'none'}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from training.scorer.config import FitConfig
+    from training.scorer.run import run_fit
+
+    config = config_from_args(FitConfig, args)
+    name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-{config.backbone}-{config.protocol}"
+    run_dir, report = run_fit(args.data, args.cache, args.runs / name, dataclasses.asdict(config))
+    print(f"run folder: {run_dir}")
+    for fold in report["folds"]:
+        v = fold["validation"]["expected"]
+        print(f"{fold['fold']}: validation PC {v['pc']:.4f}  MAE {v['mae']:.4f}  RMSE {v['rmse']:.4f}; "
+              "test metrics (1-5 scale):")
+        _print_metrics(fold["metrics"])
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from training.scorer.run import evaluate_model
+
+    result = evaluate_model(args.model, args.data, args.cache, flip=args.flip)
+    print(f"{args.model} on the official 60/40 test split (1-5 scale):")
+    _print_metrics(result["metrics"])
+    return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from facepack.models.scorer import check_scorer_shapes, scorer_crop
+    from training.common import write_json
+    from training.scorer import robustness
+    from training.scorer.run import load_scorer_model
+
+    model = load_scorer_model(args.model)
+    rule = scorer_crop(check_scorer_shapes(model, args.model))
+    if not args.align:
+        rule = robustness.unaligned(rule)
+    out = args.out or (Path(args.model).parent if args.model != "default" else Path("reports/robustness-default"))
+    report = robustness.robustness_report(model, args.data, args.cache, rule=rule)
+    robustness.write_report(report, out, f"{args.model}: score shift on changed test photos")
+    print(f"{args.model}: the official 60/40 test photos, changed, detected and cropped again (PC, MAE: 1-5 scale)")
+    print(robustness.table(report))
+    print(f"written: {out / 'robustness.json'}, {out / 'robustness.png'}")
+    if args.model == "default":  # the card (and so the manifest and the page's model card) shows them
+        from training.scorer.run import add_to_default_card
+
+        add_to_default_card("robustness", robustness.card_summary(report))
+        print("recorded in facepack/default_scorer/card.json (re-export the bundle to carry it)")
+    if args.emotion:
+        from facepack import spec
+
+        rules = {f"emotion crop, rotate={r}": dataclasses.replace(spec.EMOTION_CROP, rotate=r)
+                 for r in ("none", "eyes")}
+        stability = robustness.emotion_stability(args.data, args.cache, rules)
+        write_json(out / "emotion_stability.json", stability)
+        print("fer's label on the rolled photo = its label on the unchanged photo:")
+        for rule_name, by_condition in stability.items():
+            cells = "  ".join(f"{c} {v['agreement']:.3f}" for c, v in by_condition.items())
+            print(f"  {rule_name:<28} {cells}")
+    return 0
+
+
+def cmd_ship(args: argparse.Namespace) -> int:
+    from training.scorer.run import ship_runs
+
+    card = ship_runs(args.runs, args.data, args.cache, mirror=args.mirror)
+    print(f"shipped {', '.join(map(str, args.runs))} as the embedded default scorer "
+          f"({card['architecture']}); on the test split:")
+    _print_metrics(card["test_metrics"])
+    return 0
