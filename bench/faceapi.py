@@ -86,18 +86,15 @@ def run_faceapi(browser, items, runs: int, log) -> dict:
     """Cold start, then per photo one warm-up and the median of `runs`, in a fresh browser context."""
     import logging
     import statistics
-    import threading
 
     from werkzeug.serving import make_server
 
-    from tests.support.browser import b64, open_page
+    from tests.support.browser import b64, open_page, serve_in_thread
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_faceapi_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    url, stop = serve_in_thread(make_server("127.0.0.1", 0, create_faceapi_app(), threaded=True))
     try:
-        with open_page(browser, f"http://127.0.0.1:{server.server_port}", "/", timeout_ms=300_000) as watch:
+        with open_page(browser, url, "/", timeout_ms=300_000) as watch:
             page = watch.page
             load = page.evaluate("window.faceapiLoad")
             first = page.evaluate("window.faceapiRun", {"b64": b64(items[0][1]), "runs": 1})[0]
@@ -112,5 +109,4 @@ def run_faceapi(browser, items, runs: int, log) -> dict:
                 raise RuntimeError(f"face-api page errors: {watch.page_errors}")
         return result
     finally:
-        server.shutdown()
-        thread.join(10)
+        stop()

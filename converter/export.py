@@ -26,9 +26,10 @@ from converter import checks, graph
 from converter.fold import fold_batchnorm
 from converter.quantize import quantization_map
 from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
-from facepack import __version__, spec
+from facepack import spec
 from facepack.bundle import MANIFEST, write_manifest
 from facepack.models import BundleModel, ModelError, load_emotion, load_mtcnn_net, load_scorer
+from facepack.provenance import versions
 
 # What `--only` can name, and the bundle folders each part makes.
 PARTS: dict[str, tuple[str, ...]] = {
@@ -36,6 +37,9 @@ PARTS: dict[str, tuple[str, ...]] = {
     "scorer": ("scorer",),
     "emotion": ("emotion",),
 }
+
+# The packages whose versions the manifest's `generator` records beside facepack's.
+GENERATOR_PACKAGES = ("tensorflow", "keras", "tensorflowjs")
 
 
 # Below this many float32 weight bytes a model keeps float32 weights even with --quantize:
@@ -69,17 +73,6 @@ def _check_probabilities(cases: list[checks.CheckCase], what: str, source: str) 
         if probs.min() < 0 or np.max(np.abs(sums - 1)) > 1e-3:
             raise ModelError(f"{what} {source} does not output probabilities (rows sum to "
                              f"{', '.join(f'{s:.3f}' for s in sums)}); end it with a softmax.")
-
-
-def _versions() -> dict:
-    import keras
-    import tensorflow as tf
-
-    os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")  # see converter.graph
-    from tensorflowjs import __version__ as tfjs_version
-
-    return {"facepack": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-            "tensorflowjs": tfjs_version}
 
 
 def _model_entry(bm: BundleModel, model_json: Path, quantization: str, ops, folded, rank1: int) -> dict:
@@ -191,7 +184,7 @@ def export_bundle(
         checks.write_cases(tmp, cases)
         manifest = {
             "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "generator": _versions(),
+            "generator": versions(GENERATOR_PACKAGES),
             "quantization": quantize,
             "models": entries,
             "checks": {"path": checks.CHECKS_JSON, "tolerances": TOLERANCES, "webgl_max_diff": WEBGL_MAX_DIFF,

@@ -1,0 +1,1 @@
+"""The test suite, sorted like the source tree; policy in conftest.py, shared helpers in support/."""

@@ -21,8 +21,9 @@ import shutil
 import types
 import typing
 from collections.abc import Iterator, Mapping
-from importlib.metadata import version
 from pathlib import Path
+
+from facepack.provenance import versions
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "SCUT-FBP5500_v2"
 DEFAULT_CACHE = Path(".cache/training")
@@ -64,9 +65,7 @@ def write_json(path: Path, data) -> None:
 
 def provenance() -> dict[str, str]:
     """The facepack version and the installed versions of PROVENANCE_PACKAGES."""
-    from facepack import __version__
-
-    return {"facepack": __version__, **{name: version(name) for name in PROVENANCE_PACKAGES}}
+    return versions(PROVENANCE_PACKAGES)
 
 
 # ------------------------------------------------------------------- configs as flags

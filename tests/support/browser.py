@@ -36,11 +36,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
-    """Start the app on 127.0.0.1 at a free port; returns (base url, stop)."""
-    if quiet:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app(bundle), threaded=True)
+def serve_in_thread(server) -> tuple[str, Callable[[], None]]:
+    """Run a server bound to 127.0.0.1 (werkzeug's or http.server's) in a background thread:
+    (base url, stop)."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
@@ -49,6 +47,13 @@ def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
         thread.join(10)
 
     return f"http://127.0.0.1:{server.server_port}", stop
+
+
+def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
+    """Start the app on 127.0.0.1 at a free port; returns (base url, stop)."""
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    return serve_in_thread(make_server("127.0.0.1", 0, create_app(bundle), threaded=True))
 
 
 def launch_chromium(playwright):

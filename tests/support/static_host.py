@@ -7,8 +7,9 @@ from __future__ import annotations
 import fnmatch
 import functools
 import http.server
-import threading
 from pathlib import Path
+
+from tests.support.browser import serve_in_thread
 
 
 def read_headers(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -51,12 +52,5 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 def serve_site(site: Path):
     """Serve `site` on 127.0.0.1 at a free port with its _headers: (url, stop)."""
     handler = type("SiteHandler", (Handler,), {"rules": read_headers(site / "_headers")})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(10)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+    return serve_in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                           functools.partial(handler, directory=str(site))))

@@ -1,0 +1,1 @@
+"""Tests of the Flask app (web/): routing, headers, the string tables, load."""
