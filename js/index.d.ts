@@ -1,5 +1,7 @@
 // Types of the facepack package, for editors and TypeScript users. The code is plain ES modules
-// (src/); js/test/types/usage.ts is compiled against this file by `npm run typecheck`.
+// (src/); js/test/types/usage.ts (the README's examples) is compiled against this file by
+// `npm run typecheck`, the apps in examples/ by `npm run typecheck:examples`, and
+// js/test/exports.test.js holds it to the entry modules' exports.
 
 export type Backend = 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | Backend;
@@ -17,9 +19,23 @@ export interface Face {
   confidence: number;
 }
 
+/** What a face's scorer probabilities say (scoreSummary). */
+export interface ScoreSummary {
+  /** sum_k p_k * k points (0-100) */
+  expected: number;
+  /** the most probable class k */
+  argmax: number;
+  /** the scorer's num_classes (101) probabilities */
+  probs: number[];
+  /** [low, high]: the classes at the quantiles of the manifest's models.scorer.score.interval */
+  interval: [number, number];
+  /** percent of the manifest's reference ratings below `expected` (ties half); null when it has none */
+  percentile: number | null;
+}
+
 export interface AnalyzedFace extends Face {
-  /** expected = sum_k p_k * k points (0-100); argmax = the most probable k; probs: 101 values */
-  score: { expected: number; argmax: number; probs: number[] };
+  /** expected = sum_k p_k * k points (0-100); argmax = the most probable k; probs: 101 values; interval; percentile */
+  score: ScoreSummary;
   /** label: one of the manifest's 7 FER2013 labels; probs in that order */
   emotion: { label: string; probs: number[] };
 }
@@ -27,6 +43,13 @@ export interface AnalyzedFace extends Face {
 /** RGB or RGBA bytes, row by row (what Node's readPhoto gives). */
 export interface Pixels {
   data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+/** RGB bytes (height * width * 3), what rgbPixels gives and cropPixels takes. */
+export interface RgbPixels {
+  rgb: Uint8Array;
   width: number;
   height: number;
 }
@@ -47,6 +70,26 @@ export interface LoadOptions {
   /** false keeps WASM on one thread */
   wasmThreads?: boolean;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** A manifest's models.<name>.crop (facepack.spec.CropRule): the square patch the scorer or the emotion model sees. */
+export interface CropRule {
+  /** 'landmarks': centred between eyes and mouth, side = size x their distance; 'box': the box's centre, side = size x its longer side */
+  anchor: 'landmarks' | 'box';
+  size: number;
+  /** the patch's side in pixels */
+  output: number;
+  /** the value of a sample outside the photo */
+  fill: number;
+  resize: 'bilinear';
+  /** 'eyes' turns the patch to level the eyes */
+  rotate: 'none' | 'eyes';
+}
+
+/** A graph model's model.json as far as graphArtifacts reads it; its other fields are passed on untyped. */
+export interface GraphModelJson {
+  weightsManifest: { paths: string[]; weights: unknown[] }[];
+  [field: string]: unknown;
 }
 
 /** facepack.spec's settings and every model's entry, as the bundle's manifest.json carries them. */
@@ -90,7 +133,35 @@ export const CHOICES: BackendChoice[];
 export const SCHEMA: 'facepack-bundle';
 export const SUPPORTED_VERSION: number;
 
+/** A bundle served over HTTP under `base` (e.g. '/bundle/'). */
 export function urlSource(base: string): BundleSource;
+/** Check a parsed manifest's schema, version and that it has models, files and checks (else BundleError); returns it. Its settings are checkSettings' job. */
+export function checkManifest(manifest: unknown): Manifest;
+/** Read manifest.json from a source and checkManifest it. */
+export function loadManifest(source: BundleSource): Promise<Manifest>;
+/** Every file the manifest lists, path -> bytes, each checked against its size and sha256 (else BundleError naming it). */
+export function fetchVerified(
+  source: BundleSource,
+  manifest: Pick<Manifest, 'files'>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Map<string, Uint8Array>>;
+/** TF.js ModelArtifacts from a model.json and its shards' bytes, for tf.loadGraphModel({ load }); loosely typed: cast to tf.io.ModelArtifacts. */
+export function graphArtifacts(
+  json: GraphModelJson,
+  readShard: (shardPath: string) => Uint8Array,
+): {
+  modelTopology: unknown;
+  format: unknown;
+  generatedBy: unknown;
+  convertedBy: unknown;
+  signature: unknown;
+  userDefinedMetadata: unknown;
+  modelInitializer: unknown;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+};
+/** What 'auto' means here, and why: webgl on a hardware WebGL, else wasm. */
+export function autoBackend(): { backend: Backend; reason: string };
 export function startBackend(
   preferred?: BackendChoice,
   options?: { wasmPaths?: string; wasmThreads?: boolean },
@@ -132,6 +203,25 @@ export function grownSquare(box: [number, number, number, number], margin: numbe
 export function decodeImage(blob: Blob, name?: string): Promise<ImageBitmap>;
 /** RGB bytes of any image source, refusing one over the policy's pixel limit. */
 export function rgbPixels(source: ImageSource, policy?: { max_pixels: number }): { rgb: Uint8Array; width: number; height: number };
+/** The (height, width) the cascade runs at: the photo's, or scaled down so the longer side is maxSide (manifest detector.max_side). */
+export function detectionSize(height: number, width: number, maxSide: number): [number, number];
+/** The square `rule` cuts around a face: centre, side (at least 1) and turn in radians. */
+export function cropSquare(face: Pick<Face, 'box' | 'landmarks'>, rule: CropRule): { cx: number; cy: number; side: number; angle: number };
+/** (n, S, S, 3) float32 samples of the faces' crops by `rule` (S = rule.output), cut from RGB bytes without TF.js. */
+export function cropPixels(pixels: RgbPixels, faces: Pick<Face, 'box' | 'landmarks'>[], rule: CropRule): Float32Array;
+/** sum_k p_k * k: the expected score in points of a face's class probabilities. */
+export function expectedPoints(probs: ArrayLike<number>): number;
+/** The smallest class k whose cumulative probability reaches q. */
+export function quantileClass(probs: ArrayLike<number>, q: number): number;
+/** Percent of `reference` below `score`, counting ties as half (NaN for an empty reference). */
+export function percentileAmong(score: number, reference: readonly number[]): number;
+/** A face's ScoreSummary, by the manifest's models.scorer.score (its interval quantiles and its reference ratings, if any). */
+export function scoreSummary(
+  probs: number[],
+  score: { interval: [number, number]; reference?: { points?: readonly number[] } | null },
+): ScoreSummary;
+/** Throw SettingsError naming the first setting of a manifest (images, detector, crop rules, score) this code does not implement. */
+export function checkSettings(manifest: Pick<Manifest, 'images' | 'detector' | 'models'>): void;
 /** Run every model of a bundle on its stored check inputs and compare with the stored Keras outputs. */
 export function runSelfTest(
   source: string | BundleSource,
