@@ -34,8 +34,9 @@ SOURCES = {
 LABELS = {name: str(path.relative_to(ROOT)) for name, path in SOURCES.items()}  # as the page names them
 PARITY_COLUMNS = {  # parity.json key -> column heading
     "photos": "photos", "faces": "faces", "min_iou": "min box IoU", "landmark_fraction": "landmarks (of box width)",
-    "confidence": "confidence", "crop_probs": "scorer on identical crops: probs", "crop_points": "scorer on identical crops: points",
-    "e2e_points": "end to end: points", "emotion_mismatches": "emotion differs",
+    "confidence": "confidence", "crop_probs": "scorer on identical crops: probs",
+    "crop_points": "scorer on identical crops: points", "e2e_points": "end to end: points",
+    "emotion_mismatches": "emotion differs",
 }
 
 
