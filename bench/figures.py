@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.run import report as bench_tables
 from bench.run import table
+from facepack import spec
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -80,10 +81,15 @@ def detector_section(rep: dict) -> str:
             row("mean IoU with the true box", "mean_iou", ".3f"),
             row("landmark error / eye distance (5 points)", lambda r: r["landmark_error"]["mean"], ".4f")]
     cfg = rep["config"]
+    passes = ""
+    if "cascade" in rep:
+        rows.append(["ONet passes after the cascade", str(rep["cascade"]["onet_refinements"]),
+                     str(spec.DETECTOR.onet_refinements)])
+        passes = f" ONet passes: {rep['cascade']['rule']}."
     return "\n".join([
         f"## The detector trained here, on SCUT-FBP5500's {trained['photos']} test photos {_source('detector')}", "",
         f"{rep['data']['train_photos']} training and {rep['data']['validation_photos']} validation photos, "
-        f"{cfg['epochs']} epochs, learning rate cut at epochs {cfg['decay_epochs']}.", "",
+        f"{cfg['epochs']} epochs, learning rate cut at epochs {cfg['decay_epochs']}.{passes}", "",
         table(["", "trained here", "`mtcnn` package"], rows)])
 
 

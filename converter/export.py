@@ -28,6 +28,7 @@ from converter.quantize import quantization_map
 from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
 from facepack import spec
 from facepack.bundle import MANIFEST, write_manifest
+from facepack.detect import detector_spec
 from facepack.models import BundleModel, ModelError, load_emotion, load_mtcnn_net, load_scorer
 from facepack.provenance import versions
 
@@ -191,7 +192,7 @@ def export_bundle(
                        "reference": "the original Keras model, float32, before folding"},
         }
         if "detector" in parts:
-            manifest["detector"] = spec.as_dict(spec.DETECTOR)
+            manifest["detector"] = spec.as_dict(detector_spec(detector))
             manifest["live"] = spec.as_dict(spec.LIVE)
         manifest["images"] = spec.as_dict(spec.IMAGES)
         manifest["results"] = {"csv": [list(column) for column in spec.RESULT_CSV]}

@@ -1,11 +1,14 @@
 """Face detection with the `mtcnn` package (the reference the browser cascade must match).
 
 The settings come from `facepack.spec.DETECTOR`, so Python, the manifest and the browser agree.
-`Detector(run_dir)` runs the same cascade with nets trained by `python -m training detector`.
+`Detector(run_dir)` runs the same cascade with nets trained by `python -m training detector`, and
+with the number of ONet passes that run chose on its validation photos (`detector_spec`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +51,43 @@ def check_package_settings(detector: spec.DetectorSpec = spec.DETECTOR) -> None:
                              f"(Python's detector) always uses {fixed!r}")
 
 
+# In a `python -m training detector` run folder: the cascade settings that run chose for its nets.
+CASCADE_JSON = "cascade.json"
+
+
+def detector_spec(run_dir: Path | None = None) -> spec.DetectorSpec:
+    """The settings a detector runs with, in Python and (through the manifest) in the browser:
+    spec.DETECTOR, with a trained run's own `onet_refinements` where its cascade.json names one.
+
+    More ONet passes steady the package's landmarks, but a trained ONet can overshoot: where its
+    correction is larger than the box's error, each pass multiplies a small difference (one
+    runtime's rounding against another's) instead of shrinking it. So a run chooses its count on
+    its validation photos (training/detector/evaluate.py choose_refinements)."""
+    if run_dir is None or not (Path(run_dir) / CASCADE_JSON).is_file():
+        return spec.DETECTOR
+    from facepack.models import ModelError
+
+    path = Path(run_dir) / CASCADE_JSON
+    try:
+        chosen = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelError(f"{path} is not the JSON `python -m training detector` writes ({err}).") from None
+    passes = chosen.get("onet_refinements") if isinstance(chosen, dict) else None
+    if type(passes) is not int or passes < 0:
+        raise ModelError(f"{path}: onet_refinements must be an integer >= 0, not {passes!r}.")
+    return dataclasses.replace(spec.DETECTOR, onet_refinements=passes)
+
+
 class Detector:
     """The `mtcnn` package's MTCNN, run with the project's detector settings; with `run_dir`, its
-    nets carry the weights of a `python -m training detector` run folder instead of the package's."""
+    nets carry the weights of a `python -m training detector` run folder instead of the package's,
+    and `spec` is that run's (detector_spec)."""
 
     def __init__(self, run_dir: Path | None = None) -> None:
         from mtcnn import MTCNN
 
         check_package_settings()
+        self.spec = detector_spec(run_dir)
         self._mtcnn = MTCNN()
         if run_dir is not None:
             from facepack.models.mtcnn_nets import NETS, read_trained_weights
@@ -124,7 +156,7 @@ class Detector:
     def _run(self, images: list[np.ndarray], candidates: np.ndarray | None, scale_x: float,
              scale_y: float) -> list[list[Face]]:
         """The package's stages as its detect_faces runs them (PNet only without `candidates`),
-        then spec.DETECTOR.onet_refinements more ONet passes, then its clipping to the photo."""
+        then self.spec.onet_refinements more ONet passes, then its clipping to the photo."""
         import tensorflow as tf
         from mtcnn.utils.bboxes import fix_bboxes_offsets, limit_bboxes
         from mtcnn.utils.images import load_images_batch, standarize_batch
@@ -137,7 +169,7 @@ class Detector:
                 images_normalized=normalized, images_oshapes=shapes, bboxes_batch=None, **settings)
             rows = rnet(images_normalized=normalized, bboxes_batch=rows, **settings)
             rows = onet(images_normalized=normalized, bboxes_batch=rows, **settings)
-            for _ in range(spec.DETECTOR.onet_refinements):
+            for _ in range(self.spec.onet_refinements):
                 rows = _refine_with_onet(onet, normalized, rows)
         except tf.errors.InvalidArgumentError:  # what the package's detect_faces reads as "no faces"
             rows = np.empty((0, 16))

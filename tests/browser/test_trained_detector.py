@@ -2,13 +2,15 @@
 
 tests/data/detector-scut holds PNet, RNet and ONet as `python -m training detector` trained them
 on SCUT-FBP5500's 60/40 training photos (its report.json says how; no image of the dataset is
-in it). The converter builds a bundle with them and verifies it, then the page on wasm and cpu
-is held to Python's `facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with
-the parity suite's bounds (tests/support/parity.py).
+in it), and cascade.json, the ONet passes that run chose on its validation photos. The converter
+builds a bundle with them and verifies it, then the page on wasm and cpu is held to Python's
+`facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with the parity suite's
+bounds (tests/support/parity.py).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,12 +54,12 @@ def trained_reference():
 
 
 def test_the_manifest_names_the_trained_detector(trained_bundle):
-    import json
-
     manifest = json.loads((trained_bundle / "manifest.json").read_text())
     provenance = manifest["models"]["pnet"]["provenance"]
     assert "python -m training detector" in provenance["source"]
     assert provenance["training_report"]["test"]["recall"] > 0.9
+    chosen = json.loads((TRAINED / "cascade.json").read_text())["onet_refinements"]
+    assert manifest["detector"]["onet_refinements"] == chosen  # the browser runs the passes the run chose
 
 
 @pytest.mark.parametrize("backend", ["wasm", "cpu"])

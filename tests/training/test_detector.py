@@ -4,6 +4,7 @@ run under MirroredStrategy that the converter ships."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import struct
 import subprocess
@@ -272,7 +273,9 @@ def test_the_command_trains_under_mirrored_strategy_and_the_converter_ships_the_
     run = runs / "det"
     report = json.loads((run / "report.json").read_text())
     assert {p.name for p in run.iterdir()} >= {"config.json", "pnet.npz", "rnet.npz", "onet.npz", "report.json",
-                                               "losses.png", "test.png"}
+                                               "cascade.json", "losses.png", "test.png"}
+    cascade = json.loads((run / "cascade.json").read_text())
+    assert cascade == report["cascade"] and set(cascade["validation"]) == {"0", "1", "2", "3"}
     assert report["config"]["strategy"] == "mirrored"
     assert "strategy mirrored (2 replicas)" in done.stdout
     for net in ("pnet", "rnet", "onet"):
@@ -288,6 +291,7 @@ def test_the_command_trains_under_mirrored_strategy_and_the_converter_ships_the_
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert "det" in manifest["models"]["onet"]["provenance"]["source"]
     assert manifest["models"]["onet"]["provenance"]["training_report"]["test"]["photos"] == report["test"]["photos"]
+    assert manifest["detector"]["onet_refinements"] == cascade["onet_refinements"]  # the browser runs the run's count
 
 
 def test_the_converter_refuses_a_run_folder_with_a_wrong_net(tmp_path):
@@ -298,3 +302,38 @@ def test_the_converter_refuses_a_run_folder_with_a_wrong_net(tmp_path):
         load_mtcnn_net("pnet", tmp_path)
     with pytest.raises(ModelError, match="has no rnet.npz"):
         load_mtcnn_net("rnet", tmp_path)
+
+
+# ----------------------------------------------------------- the ONet passes a run chooses
+def test_the_fewest_passes_within_the_gain_of_the_best_are_chosen():
+    from training.detector.evaluate import fewest_passes
+
+    assert fewest_passes({0: 0.0519, 1: 0.0513, 2: 0.0511, 3: 0.0511}, gain=0.001) == 0
+    assert fewest_passes({0: 0.0530, 1: 0.0513, 2: 0.0511, 3: 0.0511}, gain=0.001) == 1
+    assert fewest_passes({0: 0.06, 1: 0.05, 2: 0.04, 3: 0.03}, gain=0.001) == 3
+    assert fewest_passes({0: 0.05, 1: 0.05}, gain=0.0) == 0
+
+
+def test_a_run_folder_s_cascade_json_sets_its_onet_passes(tmp_path):
+    from facepack import spec
+    from facepack.detect import CASCADE_JSON, detector_spec
+
+    assert detector_spec(None) is spec.DETECTOR
+    assert detector_spec(tmp_path) is spec.DETECTOR  # a run from before runs chose their passes
+    (tmp_path / CASCADE_JSON).write_text(json.dumps({"onet_refinements": 1, "rule": "r"}))
+    chosen = detector_spec(tmp_path)
+    assert chosen.onet_refinements == 1
+    assert dataclasses.replace(chosen, onet_refinements=spec.DETECTOR.onet_refinements) == spec.DETECTOR
+
+
+@pytest.mark.parametrize("text, message", [("{", "is not the JSON"), ('{"onet_refinements": -1}', "integer >= 0"),
+                                           ('{"onet_refinements": true}', "integer >= 0"), ("[]", "integer >= 0"),
+                                           ('{"rule": "r"}', "integer >= 0")])
+def test_a_malformed_cascade_json_is_refused_by_name(tmp_path, text, message):
+    from facepack.detect import CASCADE_JSON, detector_spec
+    from facepack.models import ModelError
+
+    (tmp_path / CASCADE_JSON).write_text(text)
+    with pytest.raises(ModelError, match=message) as err:
+        detector_spec(tmp_path)
+    assert CASCADE_JSON in str(err.value)

@@ -40,7 +40,17 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     add_run_args(p, "<time>-detector-<layout>")
     add_config_args(p, DetectorConfig)
     p.set_defaults(handler=cmd_detector)
-    return [p]
+    c = subparsers.add_parser(
+        "detector-cascade", help="choose a finished detector run's ONet passes on its validation photos",
+        description="For a run folder trained before runs chose their ONet passes: run its detector on its own "
+                    "validation photos with 0-3 passes after the cascade, keep the fewest within 0.001 of the "
+                    "lowest landmark error, and measure the test photos again with them. Writes cascade.json "
+                    "(read by Python's detector and by `python -m converter export --detector`) and updates "
+                    "report.json. Needs the data the run was trained on.")
+    c.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a `python -m training detector` run folder")
+    add_data_args(c)
+    c.set_defaults(handler=cmd_detector_cascade)
+    return [p, c]
 
 
 def cmd_detector(args: argparse.Namespace) -> int:
@@ -53,4 +63,17 @@ def cmd_detector(args: argparse.Namespace) -> int:
     run_dir, report = run_detector(args.data, args.runs / name, config, args.negatives, args.cache)
     print(summary_table(report))
     print(f"run folder: {run_dir}  (ship it: python -m converter export --detector {run_dir})")
+    return 0
+
+
+def cmd_detector_cascade(args: argparse.Namespace) -> int:
+    """Choose the run's ONet passes; print the validation figures and the new test table."""
+    from training.detector.run import choose_cascade, summary_table
+
+    report = choose_cascade(args.run_dir, args.data, args.cache)
+    for passes, figures in report["cascade"]["validation"].items():
+        print(f"{passes} passes on the validation photos: landmark error {figures['landmark_error']}, "
+              f"mean IoU {figures['mean_iou']}")
+    print(summary_table(report))
+    print(f"{args.run_dir}: {report['cascade']['onet_refinements']} ONet passes ({report['cascade']['rule']})")
     return 0

@@ -122,3 +122,45 @@ def public_figures(scores: dict) -> dict:
     return {k: v for k, v in scores.items() if k not in ("ious", "landmark_errors")}
 
 
+
+
+# ONet passes after the cascade that a trained detector may choose from (facepack.detect.detector_spec).
+MAX_REFINEMENTS = 3
+# A pass more must lower the validation photos' error by more than this to be kept: the mean landmark
+# error (NME), or 1 - mean IoU where the photos have no true landmarks. Each pass costs an ONet run
+# per face; where a trained ONet overshoots, it also multiplies small differences between runtimes.
+REFINEMENT_GAIN = 0.001
+
+
+def fewest_passes(errors: dict[int, float], gain: float = REFINEMENT_GAIN) -> int:
+    """The fewest passes whose error is within `gain` of the lowest one."""
+    best = min(errors.values())
+    return min(passes for passes, error in errors.items() if error <= best + gain)
+
+
+def choose_refinements(detector: Detector, photos: list[PhotoFaces], load: Callable) -> dict:
+    """Run `detector` on validation `photos` with 0..MAX_REFINEMENTS ONet passes; the count
+    fewest_passes picks, the rule, and the figures of each count (what cascade.json holds).
+    Leaves `detector.spec` at the chosen count."""
+    import dataclasses
+
+    if not photos:
+        raise ValueError("choose_refinements needs validation photos")
+    figures = {}
+    for passes in range(MAX_REFINEMENTS + 1):
+        detector.spec = dataclasses.replace(detector.spec, onet_refinements=passes)
+        figures[passes] = public_figures(score_detections(
+            photos, detect_photos(detector, photos, load, f"validation photos, {passes} passes")))
+    landmarks = all(f["landmark_error"] is not None for f in figures.values())
+    measure = "mean landmark error" if landmarks else "1 - mean IoU (no true landmarks)"
+    errors = {p: f["landmark_error"]["mean"] if landmarks else 1 - (f["mean_iou"] or 0) for p, f in figures.items()}
+    chosen = fewest_passes(errors)
+    detector.spec = dataclasses.replace(detector.spec, onet_refinements=chosen)
+    return {
+        "onet_refinements": chosen,
+        "rule": f"the fewest ONet passes (0-{MAX_REFINEMENTS}) whose {measure} on the {len(photos)} "
+                f"validation photos is within {REFINEMENT_GAIN} of the lowest",
+        "validation": {str(p): {"recall": f["recall"], "mean_iou": f["mean_iou"],
+                                "landmark_error": f["landmark_error"] and f["landmark_error"]["mean"]}
+                       for p, f in figures.items()},
+    }

@@ -3,22 +3,27 @@
 The run folder (written as `<name>.partial`, renamed when complete, removed on a failure:
 training.common.run_folder):
     pnet.npz, rnet.npz, onet.npz   the trained weights (python -m converter export --detector RUN_DIR)
+    cascade.json                   the ONet passes chosen on the validation photos, and why
+                                   (facepack.detect.detector_spec reads it; so does the export)
     report.json                    data, calibration, sample counts per net and class, histories,
-                                   each net on its validation samples, test figures beside the
-                                   `mtcnn` package's, agreement on the demo photos, seconds per stage
+                                   each net on its validation samples, the cascade choice, test
+                                   figures beside the `mtcnn` package's, agreement on the demo
+                                   photos, seconds per stage
     losses.png, test.png           loss curves; IoU and landmark error, trained vs package
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-from facepack import assets
-from facepack.detect import Detector
+from facepack import assets, spec
+from facepack.detect import CASCADE_JSON, Detector
+from facepack.models import ModelError
 from facepack.models.mtcnn_nets import NETS
 from training import plots
 from training.common import DEFAULT_CACHE, provenance, run_folder, write_json
@@ -160,6 +165,11 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
         previous = net
         del train, val
 
+    log(f"ONet passes after the cascade: chosen on the {len(val_photos)} validation photos")
+    cascade = evaluate.choose_refinements(detector, val_photos, load_image)
+    write_json(partial / CASCADE_JSON, cascade)
+    clock.lap("cascade")
+    log(f"ONet passes: {cascade['onet_refinements']} ({cascade['rule']})")
     test = evaluate.score_detections(splits.test, evaluate.detect_photos(detector, splits.test, load_image,
                                                                             "trained detector, test photos"))
     package = Detector()
@@ -182,6 +192,7 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
         "box_calibration": calibration,
         "config": dataclasses.asdict(config),
         "nets": nets,
+        "cascade": cascade,
         "test": evaluate.public_figures(test),
         "package_on_test": evaluate.public_figures(package_test),
         "demo_photo_agreement": agreement,
@@ -189,6 +200,32 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
         "versions": provenance(),
     }
     write_json(partial / "report.json", report)
+    return report
+
+
+def choose_cascade(run_dir: Path, data: Path, cache: Path = DEFAULT_CACHE, log=print) -> dict:
+    """Choose the ONet passes of a finished run (one trained before runs chose them) on its own
+    validation photos, as `run_detector` does, then measure the test photos again with them.
+    Writes cascade.json and updates report.json's `cascade` and `test`; returns the report."""
+    run_dir = Path(run_dir)
+    try:
+        report = json.loads((run_dir / "report.json").read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelError(f"{run_dir} is not a finished `python -m training detector` run folder ({err})") from None
+    config = DetectorConfig(**report["config"])
+    splits, _ = read_splits(config.layout, data, cache, log)
+    photos = splits.train[:config.max_photos] if config.max_photos else splits.train
+    _, val_photos = split_photos(photos, config.val_fraction, config.seed)
+    if len(val_photos) != report["data"]["validation_photos"]:
+        raise DatasetError(f"{data} gives {len(val_photos)} validation photos, the run had "
+                           f"{report['data']['validation_photos']}: not the data it was trained on")
+    detector = Detector(run_dir)
+    cascade = evaluate.choose_refinements(detector, val_photos, load_image)
+    test = evaluate.score_detections(splits.test, evaluate.detect_photos(detector, splits.test, load_image,
+                                                                            "trained detector, test photos"))
+    report = {**report, "cascade": cascade, "test": evaluate.public_figures(test)}
+    write_json(run_dir / CASCADE_JSON, cascade)
+    write_json(run_dir / "report.json", report)
     return report
 
 
@@ -203,4 +240,7 @@ def summary_table(report: dict) -> str:
     if mine["landmark_error"] and theirs["landmark_error"]:
         lines.append(f"{'landmark error / eye distance':<34}{mine['landmark_error']['mean']:>10.4f}"
                      f"{theirs['landmark_error']['mean']:>16.4f}")
+    if "cascade" in report:
+        lines.append(f"{'ONet passes after the cascade':<34}{report['cascade']['onet_refinements']:>10}"
+                     f"{spec.DETECTOR.onet_refinements:>16}")
     return "\n".join(lines)
