@@ -1,13 +1,25 @@
 // ESLint for every JavaScript file of the project: the facepack package (js/), the pages
-// (web/static), the converter's Node runner, the bench, and the tests' Node helpers and in-page
-// programs (tests/support/page_js, bench/page_js). `npm run lint` runs it and
-// Prettier; `make lint` runs both with ruff.
+// (web/static), the converter's Node runner, the bench, the tests' Node helpers and in-page
+// programs (tests/support/page_js, bench/page_js), and the example apps' own source (examples/*,
+// not what they build or install). `npm run lint` runs it and Prettier; `make lint` runs both with ruff.
 import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
   {
-    ignores: ['node_modules/**', '.venv/**', 'bundle/**', 'bundle.*/**', 'reports/**', 'runs/**', 'build/**', '.cache/**', 'tests/data/**'],
+    ignores: [
+      'node_modules/**',
+      '.venv/**',
+      'bundle/**',
+      'bundle.*/**',
+      'reports/**',
+      'runs/**',
+      'build/**',
+      '.cache/**',
+      'tests/data/**',
+      'examples/*/node_modules/**',
+      'examples/*/dist/**',
+    ],
   },
   js.configs.recommended,
   {

@@ -3,7 +3,7 @@
 // `npm run typecheck`, the apps in examples/ by `npm run typecheck:examples`, and
 // js/test/exports.test.js holds it to the entry modules' exports.
 
-export type Backend = 'webgl' | 'wasm' | 'cpu';
+export type Backend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | Backend;
 
 /** [x1, y1, x2, y2] in photo pixels. */
@@ -124,6 +124,56 @@ export class Facepack {
   dispose(): void;
 }
 
+export interface WorkerLoadOptions extends LoadOptions {
+  /** a module Worker whose script calls serveFacepack(), or that script's URL (required) */
+  worker: Worker | string | URL;
+}
+
+/** Facepack's API in a module Worker (the page thread only posts photos and reads results). */
+export class FacepackWorker {
+  /** Start the worker and load, check and start the bundle in it, as Facepack.load. */
+  static load(source: string, options: WorkerLoadOptions): Promise<FacepackWorker>;
+  readonly worker: Worker;
+  readonly manifest: Manifest;
+  readonly backend: Backend;
+  readonly backendReason: string;
+  readonly fallbacks: { backend: string; error: string }[];
+  readonly wasm: { threads: boolean; simd: boolean } | null;
+  readonly loadTimings: Record<string, number>;
+  /** milliseconds per stage of the last analyze(), measured in the worker */
+  timings: Record<string, number>;
+  /** milliseconds per stage of the last liveStep() */
+  liveTimings?: Record<string, number>;
+  /** Every face, as Facepack.analyze; a File or Blob is decoded in the worker. */
+  analyze(source: ImageSource | Blob, name?: string): Promise<AnalyzedFace[]>;
+  /** analyze, and each face's crop by `rule` (RGB bytes, rule.output a side), cut in the worker. */
+  analyzeWithCrops(
+    source: ImageSource | Blob,
+    rule: CropRule | null,
+    name?: string,
+  ): Promise<{ faces: AnalyzedFace[]; crops: Float32Array[] | null; timings: Record<string, number>; width: number; height: number }>;
+  /** One video frame through the worker's LiveTracker, as LiveTracker.step. */
+  liveStep(frame: ImageSource): Promise<{ keyframe: boolean; faces: TrackedFace[] }>;
+  /** Forget the live tracks. */
+  liveReset(): Promise<null>;
+  /** Free the models and stop the worker. */
+  dispose(): Promise<void>;
+}
+/** In a worker's script: answer a FacepackWorker's calls (`scope`: the worker's global, default self). */
+export function serveFacepack(scope?: {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+}): void;
+/** An error as plain data that crosses to the page: name, message, and code, params, field, value where set. */
+export function errorData(err: unknown): {
+  name: string;
+  message: string;
+  code?: string;
+  params?: Record<string, unknown>;
+  field?: string;
+  value?: string;
+};
+
 export class BundleError extends Error {}
 export class ImageError extends Error {}
 export class SettingsError extends Error {}
@@ -160,8 +210,8 @@ export function graphArtifacts(
   weightSpecs: unknown[];
   weightData: ArrayBuffer;
 };
-/** What 'auto' means here, and why: webgl on a hardware WebGL, else wasm. */
-export function autoBackend(): { backend: Backend; reason: string };
+/** What 'auto' means here, and why: webgpu on a hardware WebGPU adapter, else webgl on a hardware WebGL, else wasm. */
+export function autoBackend(): Promise<{ backend: Backend; reason: string }>;
 export function startBackend(
   preferred?: BackendChoice,
   options?: { wasmPaths?: string; wasmThreads?: boolean },

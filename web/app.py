@@ -9,15 +9,19 @@ response carries headers that keep the page on its own origin (CSP) and let WASM
 
 The pages are native ES modules with no bundler: an import map (IMPORT_MAP, written into each
 page where it says <!-- importmap -->) tells the browser where `facepack` and TF.js live. The
-CSP admits that one inline script by its sha256.
+CSP admits that one inline script by its sha256. A module Worker does not read its page's
+import map, so /worker/js/, /worker/static/ and /worker/vendor/ serve the same modules with
+the map applied by the server (`resolve_imports`), as a bundler's dev server does.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import mimetypes
+import re
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_file
@@ -29,10 +33,11 @@ STATIC = Path(__file__).with_name("static")
 PACKAGE = Path(__file__).resolve().parents[1] / "js" / "src"  # the facepack JS package's browser modules
 PAGES = {"/": "index.html", "/selftest.html": "selftest.html"}
 
-# URL name under /vendor/ -> file inside node_modules: the ES module builds of TF.js and its
-# wasm backend, and the wasm binaries the backend fetches from the same folder.
+# URL name under /vendor/ -> file inside node_modules: the ES module builds of TF.js, its wasm
+# backend and its webgpu backend, and the wasm binaries the wasm backend fetches from the same folder.
 VENDOR = {
     "tf.fesm.min.js": "@tensorflow/tfjs/dist/tf.fesm.min.js",
+    "tf-backend-webgpu.fesm.min.js": "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.fesm.min.js",
     "tf-backend-wasm.fesm.min.js": "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.min.js",
     "tfjs-backend-wasm.wasm": "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
     "tfjs-backend-wasm-simd.wasm": "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
@@ -43,16 +48,48 @@ VENDOR = {
 # Bare module names -> URLs. The wasm backend's ES build imports @tensorflow/tfjs-core (the
 # same engine as tfjs's flat build) and Node's fs, path, os, perf_hooks and worker_threads,
 # which its package.json maps to nothing in browsers ("browser": {"fs": false, ...}); here they
-# map to an empty module.
+# map to an empty module. The webgpu backend's ES build imports @tensorflow/tfjs-core alone (the
+# cpu kernels it shares are inside it); js/src/backend.js imports it only when webgpu is used.
 # URLs are relative to the page, so the static site (python -m web build) works under any path.
 IMPORT_MAP = {"imports": {
     "facepack": "./js/index.js",
     "@tensorflow/tfjs": "./vendor/tf.fesm.min.js",
     "@tensorflow/tfjs-core": "./vendor/tf.fesm.min.js",
     "@tensorflow/tfjs-backend-wasm": "./vendor/tf-backend-wasm.fesm.min.js",
+    "@tensorflow/tfjs-backend-webgpu": "./vendor/tf-backend-webgpu.fesm.min.js",
     **{name: "./static/node_builtin.js" for name in ("fs", "path", "os", "perf_hooks", "worker_threads")},
 }}
 IMPORT_MAP_SCRIPT = json.dumps(IMPORT_MAP, indent=1)
+# A module specifier in an import or export statement or an import() call: from 'x', import 'x', import('x').
+_SPECIFIER = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])([^"']+)\2""")
+
+
+def resolve_imports(source: str) -> str:
+    """`source` (an ES module served as worker/KIND/NAME) with each bare specifier IMPORT_MAP
+    names replaced by the URL of its target's worker/ copy, relative (../vendor/x.js), so that a
+    module Worker finds what the page's import map tells the page, under any base path."""
+    def swap(match: re.Match) -> str:
+        target = IMPORT_MAP["imports"].get(match.group(3))
+        if target is None:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}../{target.removeprefix('./')}{match.group(2)}"
+
+    return _SPECIFIER.sub(swap, source)
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved(path: Path, mtime_ns: int) -> bytes:
+    return resolve_imports(path.read_text(encoding="utf-8")).encode()
+
+
+def worker_modules(node_modules: Path) -> dict[str, Path]:
+    """worker/KIND/NAME -> the module it is served from: the page's .js files (static), the
+    package's (js) and TF.js's ES builds (vendor)."""
+    modules = {f"static/{p.name}": p for p in sorted(STATIC.glob("*.js"))}
+    modules |= {f"js/{p.name}": p for p in sorted(PACKAGE.glob("*.js"))}
+    modules |= {f"vendor/{name}": node_modules / rel for name, rel in VENDOR.items() if name.endswith(".js")}
+    return modules
+
 _IMPORT_MAP_HASH = base64.b64encode(hashlib.sha256(IMPORT_MAP_SCRIPT.encode()).digest()).decode()
 
 SECURITY_HEADERS = {
@@ -142,6 +179,18 @@ def create_app(bundle_dir: Path) -> Flask:
         if name not in VENDOR:
             abort(404)
         return send(node_modules / VENDOR[name], "public, max-age=86400")
+
+    worker_files = worker_modules(node_modules)
+
+    @app.get("/worker/<kind>/<name>")
+    def worker_module(kind: str, name: str) -> Response:
+        # The modules of /js/, /static/ and /vendor/, their bare imports resolved (resolve_imports).
+        path = worker_files.get(f"{kind}/{name}")
+        if path is None:
+            abort(404)
+        response = Response(_resolved(path, path.stat().st_mtime_ns), mimetype="text/javascript")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @app.get("/bundle/<path:rel>")
     def bundle(rel: str) -> Response:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from facepack import assets
 from facepack.bundle import BundleError, check_files, read_manifest
-from web.app import MIME, PACKAGE, PAGES, SECURITY_HEADERS, STATIC, VENDOR, render_page
+from web.app import MIME, PACKAGE, PAGES, SECURITY_HEADERS, STATIC, VENDOR, render_page, resolve_imports, worker_modules
 
 HEADER_FILES = ("_headers", "nginx.conf")
 
@@ -85,6 +85,9 @@ def build_site(out: Path, bundle: Path, log=print) -> Path:
         node_modules = assets.node_modules()
         for name, rel in VENDOR.items():
             shutil.copy2(node_modules / rel, tmp / "vendor" / name)
+        for rel, module in worker_modules(node_modules).items():  # the worker's modules, imports resolved
+            (tmp / "worker" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / "worker" / rel).write_text(resolve_imports(module.read_text(encoding="utf-8")), encoding="utf-8")
         (tmp / "samples").mkdir()
         for photo in assets.sample_photos():
             shutil.copy2(photo, tmp / "samples" / photo.name)

@@ -1,18 +1,26 @@
 // Choose and start a TF.js backend.
-// 'auto' (the default) picks webgl when the browser has a hardware WebGL, else wasm: on a
-// software WebGL (SwiftShader, llvmpipe) wasm is about 12x faster (README, page stages).
-// In Node there is no WebGL: 'auto' means wasm. A backend that fails to start falls back
-// in BACKENDS order. Python counterpart: none.
+// 'auto' (the default) picks webgpu on a hardware WebGPU adapter, else webgl when the browser
+// has a hardware WebGL, else wasm: on a software WebGL (SwiftShader, llvmpipe) wasm is about 12x
+// faster (README, page stages), and a software WebGPU adapter (SwiftShader) counts for nothing.
+// In Node there is no WebGL or WebGPU: 'auto' means wasm. A backend that fails to start falls
+// back in FALLBACKS order (webgl, wasm, cpu; webgpu is never a fallback). The WebGPU backend is
+// an optional peer, imported only when webgpu is asked for or picked. Python counterpart: none.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'];
+import { defaultWasmPaths, wasmFailure } from './wasm_paths.js';
+
+export { defaultWasmPaths } from './wasm_paths.js';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const FALLBACKS = ['webgl', 'wasm', 'cpu'];
 export const CHOICES = ['auto', ...BACKENDS];
 
 // A backend that has not started by then counts as failed (a WASM worker that cannot load
 // would otherwise leave tf.ready() pending for ever).
 const START_TIMEOUT_MS = 30000;
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|software|softpipe/i;
+const WEBGPU_MODULE = '@tensorflow/tfjs-backend-webgpu'; // an optional peer
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -20,17 +28,6 @@ function withTimeout(promise, ms, what) {
     timer = setTimeout(() => reject(new Error(`${what} did not start within ${ms / 1000} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Where the wasm backend's .wasm files are in a browser: beside the module the page's import map
- * (or bundler) resolved '@tensorflow/tfjs-backend-wasm' to. Undefined when that cannot be told
- * (TF.js then uses its own default); Node passes a folder (node.js).
- */
-export function defaultWasmPaths() {
-  if (typeof import.meta.resolve !== 'function') return undefined;
-  const url = import.meta.resolve('@tensorflow/tfjs-backend-wasm');
-  return url.startsWith('file:') ? undefined : url.slice(0, url.lastIndexOf('/') + 1);
 }
 
 /** The WebGL renderer's name, or null when there is no WebGL (Node, or a browser without it). */
@@ -45,8 +42,42 @@ export function webglRenderer() {
   return String(name);
 }
 
+/**
+ * The WebGPU adapter TF.js would get (it asks for 'high-performance'), as {name, software}, or
+ * null when there is none (Node, a browser without WebGPU, or one that offers no adapter).
+ * Software: a fallback adapter, or one whose info names SwiftShader (or another CPU renderer).
+ */
+export async function webgpuAdapter() {
+  if (typeof navigator === 'undefined' || !navigator.gpu) return null;
+  const adapter = await withTimeout(
+    navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }),
+    START_TIMEOUT_MS,
+    'WebGPU adapter',
+  );
+  if (!adapter) return null;
+  const info = adapter.info || (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'an unnamed adapter';
+  const software = Boolean(adapter.isFallbackAdapter || info.isFallbackAdapter) || SOFTWARE_RENDERERS.test(name);
+  return { name, software };
+}
+
+/**
+ * Make sure 'webgpu' is registered with TF.js: importing tfjs-backend-webgpu registers it (where
+ * navigator.gpu exists). An app that bundles facepack imports that package itself; otherwise it
+ * is imported here, at run time (an import map, Node), by a name no bundler resolves at build
+ * time, so that apps without WebGPU need not install it. Throws when there is no adapter to start
+ * it on, or the package cannot be imported.
+ */
+async function registerWebgpu() {
+  if (!(await webgpuAdapter())) throw new Error('no WebGPU adapter here');
+  if (tf.findBackendFactory('webgpu')) return;
+  await withTimeout(import(/* webpackIgnore: true */ /* @vite-ignore */ WEBGPU_MODULE), START_TIMEOUT_MS, WEBGPU_MODULE);
+}
+
 /** What 'auto' means here: {backend, reason}. */
-export function autoBackend() {
+export async function autoBackend() {
+  const gpu = await webgpuAdapter().catch(() => null);
+  if (gpu && !gpu.software) return { backend: 'webgpu', reason: `WebGPU on ${gpu.name}` };
   const renderer = webglRenderer();
   if (renderer === null) return { backend: 'wasm', reason: 'no WebGL' };
   if (SOFTWARE_RENDERERS.test(renderer)) return { backend: 'wasm', reason: `WebGL is software (${renderer})` };
@@ -54,7 +85,19 @@ export function autoBackend() {
 }
 
 /**
- * Start `preferred` ('auto', 'webgl', 'wasm' or 'cpu'), falling back in BACKENDS order.
+ * A backend that did not start, as the `failed` list holds it, announced with console.warn (a
+ * fallback is never silent). The wasm backend's failure names `wasmPaths` and the URL it tried.
+ */
+async function failure(backend, err, order, wasmPaths) {
+  const next = order[order.indexOf(backend) + 1];
+  let error = String(err && err.message ? err.message : err);
+  if (backend === 'wasm') error = await wasmFailure(wasmPaths, error);
+  console.warn(`facepack: the ${backend} backend did not start${next ? `, trying ${next}` : ''}: ${error}`);
+  return { backend, error };
+}
+
+/**
+ * Start `preferred` ('auto', 'webgpu', 'webgl', 'wasm' or 'cpu'), falling back in FALLBACKS order.
  * @param {object} options
  * @param {string} [options.wasmPaths] where the tfjs-backend-wasm .wasm files are served
  *   (a URL prefix ending in '/', or a folder in Node); default: defaultWasmPaths()
@@ -65,17 +108,18 @@ export function autoBackend() {
 export async function startBackend(preferred = 'auto', { wasmPaths = defaultWasmPaths(), wasmThreads = true } = {}) {
   if (!CHOICES.includes(preferred)) throw new Error(`unknown backend ${preferred}; use ${CHOICES.join(', ')}`);
   let reason = 'asked for';
-  if (preferred === 'auto') ({ backend: preferred, reason } = autoBackend());
+  if (preferred === 'auto') ({ backend: preferred, reason } = await autoBackend());
   if (wasmPaths) setWasmPaths(wasmPaths);
   if (!wasmThreads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  const order = [preferred, ...BACKENDS.filter((b) => b !== preferred)];
+  const order = [preferred, ...FALLBACKS.filter((b) => b !== preferred)];
   const failed = [];
   for (const backend of order) {
     if (backend === 'webgl' && webglRenderer() === null) {
-      failed.push({ backend, error: 'no WebGL here' });
+      failed.push(await failure(backend, 'no WebGL here', order, wasmPaths));
       continue;
     }
     try {
+      if (backend === 'webgpu') await registerWebgpu();
       if (await withTimeout(tf.setBackend(backend), START_TIMEOUT_MS, backend)) {
         await withTimeout(tf.ready(), START_TIMEOUT_MS, backend);
         const wasm =
@@ -84,9 +128,9 @@ export async function startBackend(preferred = 'auto', { wasmPaths = defaultWasm
             : null;
         return { backend: tf.getBackend(), failed, reason, wasm };
       }
-      failed.push({ backend, error: 'setBackend returned false' });
+      failed.push(await failure(backend, 'setBackend returned false', order, wasmPaths));
     } catch (err) {
-      failed.push({ backend, error: String(err && err.message ? err.message : err) });
+      failed.push(await failure(backend, err, order, wasmPaths));
     }
   }
   const error = new Error(`no TF.js backend could start: ${JSON.stringify(failed)}`);

@@ -1,6 +1,6 @@
 // facepack: the one public API, the same in the browser and in Node.
 //
-//   const fp = await Facepack.load(source, { backend: 'auto' });   // 'webgl', 'wasm', 'cpu'
+//   const fp = await Facepack.load(source, { backend: 'auto' });   // 'webgpu', 'webgl', 'wasm', 'cpu'
 //   const faces = await fp.analyze(imageOrCanvasOrVideoOrPixels);
 //   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
 //   //   score: {expected, argmax, probs, interval, percentile}, emotion: {label, probs}}],
@@ -53,8 +53,8 @@ export class Facepack {
   }
 
   /**
-   * Start a backend ('auto' = webgl on a hardware GPU, else wasm; falls back webgl -> wasm ->
-   * cpu), read the bundle from `source`, check every file against the manifest's sha256 and
+   * Start a backend ('auto' = webgpu, else webgl, on a hardware GPU, else wasm; falls back
+   * webgl -> wasm -> cpu), read the bundle from `source`, check every file against the manifest's sha256 and
    * every setting against what this code implements, and load the five graph models.
    * @param {string | {read(path: string): Promise<Uint8Array>}} source a bundle URL, or a source
    * @param {object} [options] backend, wasmPaths, wasmThreads, onProgress(done, total)

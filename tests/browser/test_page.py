@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from facepack import assets
-from tests.support.browser import b64, open_page, serve
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, WEBGPU_ARGS, b64, open_page, serve
 from tests.support.photos import generated
 from tests.support.reports import REPORT_DIR
 
@@ -66,11 +66,29 @@ def test_tensor_count_is_flat_over_20_analyses(ready_page):
 
 
 def test_auto_backend_prefers_wasm_over_software_webgl(browser, server):
-    # Headless Chromium here renders WebGL with SwiftShader, where wasm is ~12x faster.
+    # Headless Chromium here renders WebGL with SwiftShader, where wasm is ~12x faster, and its
+    # WebGPU adapter (CHROMIUM_ARGS) is SwiftShader's too: software, which auto does not take.
     with open_page(browser, server, "/") as watch:
         info = watch.page.evaluate("({backend: window.facepack.backend, reason: window.facepack.backendReason})")
+        adapter = watch.page.evaluate("navigator.gpu.requestAdapter().then((a) => a && a.info.architecture)")
+    assert adapter == "swiftshader", adapter
     assert info["backend"] == "wasm", info
     assert "software" in info["reason"], info
+
+
+def test_webgpu_without_an_adapter_falls_back_to_webgl_and_says_why(browser, server):
+    # Chromium without the WebGPU flags offers this machine no adapter.
+    plain = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                        args=[a for a in CHROMIUM_ARGS if a not in WEBGPU_ARGS])
+    try:
+        with open_page(plain, server, "/?backend=webgpu") as watch:
+            info = watch.page.evaluate("({backend: window.facepack.backend, fallbacks: window.facepack.fallbacks})")
+            status = watch.page.inner_text("#status")
+            assert watch.errors == []
+    finally:
+        plain.close()
+    assert info == {"backend": "webgl", "fallbacks": [{"backend": "webgpu", "error": "no WebGPU adapter here"}]}, info
+    assert "webgpu" in status, status
 
 
 def _page_status_on(browser, bundle, damage) -> str:

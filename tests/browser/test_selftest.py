@@ -1,4 +1,9 @@
-"""The page's bundle self-test in real Chromium: every model on webgl, wasm and cpu matches Keras."""
+"""The page's bundle self-test in real Chromium: every model on webgpu, webgl, wasm and cpu matches Keras.
+
+Each is held to the converter's tolerance for its weights, webgl to the looser of that and the
+manifest's checks.webgl_max_diff. webgpu's float32 shaders on SwiftShader's adapter differ from Keras by
+at most 1e-6 here, so it is held to the float32 tolerance like wasm and cpu.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ def run_selftest(watch: PageWatch, url: str, backend: str) -> dict:
     return watch.page.evaluate("window.selfTestResult")
 
 
-@pytest.mark.parametrize("backend", ["webgl", "wasm", "cpu"])
+@pytest.mark.parametrize("backend", ["webgl", "wasm", "cpu", "webgpu"])
 def test_every_model_matches_keras_in_chromium(watched_page, server, default_bundle, backend):
     result = run_selftest(watched_page, server, backend)
     assert "error" not in result, result

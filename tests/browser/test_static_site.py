@@ -50,6 +50,24 @@ def test_the_page_works_from_a_plain_static_server_with_its_headers(site, browse
         stop()
 
 
+def test_the_sites_worker_mode_finds_its_modules_on_a_plain_static_server(site, browser):
+    """?worker=1 on the static site: the worker's modules are written with their imports resolved
+    (site/worker/), relative, so no server logic is needed."""
+    assert "../vendor/tf.fesm.min.js" in (site / "worker" / "js" / "backend.js").read_text()
+    url, stop = serve_site(site)
+    try:
+        with open_page(browser, url, "/index.html?backend=wasm&worker=1") as watch:
+            page = watch.page
+            assert page.evaluate("window.facepack.constructor.name") == "FacepackWorker"
+            page.click("#samples button >> nth=0")
+            page.wait_for_selector(".result", timeout=120_000)
+            assert len(page.evaluate("window.facepackResults[0].faces")) == 3
+            assert not watch.errors, watch.errors
+            assert not watch.foreign_requests()
+    finally:
+        stop()
+
+
 def test_build_refuses_a_foreign_folder_and_a_tampered_bundle(bundle_copy, tmp_path):
     foreign = tmp_path / "photos"
     foreign.mkdir()

@@ -58,3 +58,10 @@ def test_a_stale_fixture_would_be_caught():
 def test_the_type_declarations_compile_the_readme_examples():
     out = run(str(ROOT / "node_modules" / ".bin" / "tsc"), "-p", "js/test/types")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_example_apps_type_check_against_the_declarations():
+    """examples/*: plain JS apps importing 'facepack', checked (checkJs) against js/index.d.ts;
+    tsc fails too when the config finds no example to check."""
+    out = run(str(ROOT / "node_modules" / ".bin" / "tsc"), "-p", "js/test/types/tsconfig.examples.json")
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from facepack import assets
-from tests.support.cli import ROOT
+from tests.support.npm import QUIET, npm, pack_package
 
 pytestmark = pytest.mark.slow
 
@@ -26,17 +26,9 @@ fp.dispose();
 """
 
 
-def npm(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([shutil.which("npm"), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
-
-
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory):
-    out_dir = tmp_path_factory.mktemp("pack")
-    packed = npm("pack", "--json", "--pack-destination", str(out_dir), cwd=ROOT / "js")
-    assert packed.returncode == 0, packed.stderr
-    info = json.loads(packed.stdout)[0]
-    return out_dir / info["filename"], {f["path"] for f in info["files"]}
+    return pack_package(tmp_path_factory.mktemp("pack"))
 
 
 def test_the_tarball_holds_the_package_and_nothing_of_the_repository(tarball):
@@ -51,8 +43,8 @@ def test_the_installed_package_analyses_a_photo_from_a_10_line_script(tarball, d
     app = tmp_path / "app"
     app.mkdir()
     (app / "package.json").write_text('{"name": "my-app", "private": true, "type": "module"}')
-    installed = npm("install", "--prefer-offline", "--no-audit", "--no-fund", str(path), "@tensorflow/tfjs@4.22.0",
-                    "@tensorflow/tfjs-backend-wasm@4.22.0", cwd=app)
+    installed = npm("install", *QUIET, str(path), "@tensorflow/tfjs@4.22.0", "@tensorflow/tfjs-backend-wasm@4.22.0",
+                    cwd=app)
     assert installed.returncode == 0, installed.stderr[-3000:]
     (app / "index.js").write_text(SCRIPT)
     assert len(SCRIPT.strip().splitlines()) <= 10
@@ -66,3 +58,10 @@ def test_the_installed_package_analyses_a_photo_from_a_10_line_script(tarball, d
     # The package's own command line came with it.
     cli = subprocess.run([str(app / "node_modules" / ".bin" / "facepack"), "--help"], capture_output=True, text=True)
     assert cli.returncode == 0 and "usage: facepack analyze" in cli.stdout
+    # copy-wasm gives a bundled web app the .wasm files of the tfjs-backend-wasm it installed.
+    copied = subprocess.run([str(app / "node_modules" / ".bin" / "facepack"), "copy-wasm", "public/wasm"], cwd=app,
+                            capture_output=True, text=True)
+    assert copied.returncode == 0, copied.stderr
+    dist = app / "node_modules" / "@tensorflow" / "tfjs-backend-wasm" / "dist"
+    for name in ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"):
+        assert (app / "public" / "wasm" / name).read_bytes() == (dist / name).read_bytes(), name

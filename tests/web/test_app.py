@@ -106,6 +106,32 @@ def test_package_modules_and_sample_photos_are_served(client):
         assert client.get(path).status_code == 404, path
 
 
+def test_worker_modules_are_served_with_the_import_map_applied(client):
+    """A module Worker does not read the page's import map: /worker/ serves the same modules with
+    each bare specifier the map names replaced by its /worker/ URL, and nothing else."""
+    from web.app import IMPORT_MAP, resolve_imports
+
+    index = client.get("/worker/js/index.js")
+    assert index.status_code == 200 and index.mimetype == "text/javascript"
+    source = index.data.decode()
+    assert "from './facepack.js'" in source  # relative imports stay relative, inside /worker/js/
+    backend = client.get("/worker/js/backend.js").data.decode()
+    assert "from '../vendor/tf.fesm.min.js'" in backend and "from '@tensorflow/tfjs'" not in backend
+    wasm = client.get("/worker/vendor/tf-backend-wasm.fesm.min.js").data.decode()
+    for specifier in ("@tensorflow/tfjs-core", "fs", "path", "os", "perf_hooks"):
+        for quote in "'\"":
+            assert f"from{quote}{specifier}{quote}" not in wasm and f"from {quote}{specifier}{quote}" not in wasm
+    worker = client.get("/worker/static/worker.js").data.decode()
+    assert "import '../vendor/tf-backend-webgpu.fesm.min.js'" in worker
+    assert "from '../js/index.js'" in worker
+    assert resolve_imports("import x from 'not-mapped'; f('from \"@tensorflow/tfjs\"')") == \
+        "import x from 'not-mapped'; f('from \"../vendor/tf.fesm.min.js\"')"  # a string in code is a limit
+    assert set(IMPORT_MAP["imports"]) >= {"facepack", "@tensorflow/tfjs"}
+    for path in ("/worker/vendor/tfjs-backend-wasm.wasm", "/worker/js/node.js", "/worker/static/app.py",
+                 "/worker/other/index.js", "/worker/js/../app.py", "/worker/static/index.html"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_every_response_carries_the_security_headers(client):
     for path in ("/", "/bundle/manifest.json", "/vendor/tf.fesm.min.js", "/js/index.js", "/nope"):
         r = client.get(path)

@@ -2,10 +2,12 @@
 // Photos (chosen, dropped, or the samples) or the webcam are analysed in this browser by the
 // facepack package. Nothing is uploaded: files are decoded here, the server only sends the page,
 // TF.js and the bundle. Every word comes from i18n.js's tables.
-// ?backend=wasm picks the backend (default auto: webgl on a hardware GPU, else wasm);
-// ?threads=0 keeps WASM on one thread. window.facepack holds the loaded Facepack,
-// window.facepackStatus the page state and window.facepackResults the results (the tests read them).
-import { CHOICES, Facepack } from 'facepack';
+// ?backend=wasm picks the backend (default auto: webgpu or webgl on a hardware GPU, else wasm);
+// ?threads=0 keeps WASM on one thread; ?worker=1 runs the analysis and live mode in a Web Worker
+// (worker.js), so the page never waits on it. window.facepack holds the loaded Facepack (or
+// FacepackWorker), window.facepackStatus the page state and window.facepackResults the results
+// (the tests read them).
+import { CHOICES, Facepack, FacepackWorker } from 'facepack';
 
 import { renderResults } from './cards.js';
 import { $, el } from './dom.js';
@@ -59,6 +61,7 @@ function setUpLanguage() {
 function readyStatus() {
   const reasons = { 'asked for': 'status.reason.asked', 'no WebGL': 'status.reason.noWebgl' };
   let reason = reasons[fp.backendReason];
+  if (!reason && fp.backendReason.startsWith('WebGPU on')) reason = 'status.reason.webgpu';
   if (!reason) reason = fp.backendReason.startsWith('WebGL is software') ? 'status.reason.softwareWebgl' : 'status.reason.gpu';
   const wasm = () => (fp.wasm ? t(fp.wasm.threads ? 'status.wasmThreads' : 'status.wasmOneThread') : '');
   const fallback = () => (fp.fallbacks.length ? t('status.fallback', { backends: fp.fallbacks.map((f) => f.backend).join(', ') }) : '');
@@ -75,11 +78,16 @@ async function main() {
   $('backend').addEventListener('change', () => {
     location.search = `?backend=${$('backend').value}`;
   });
-  fp = await Facepack.load(BUNDLE, {
+  const options = {
     backend: wanted,
     wasmThreads: params.get('threads') !== '0',
     onProgress: (done, total) => setStatus('loading', 'status.checking', { done: () => num(done), total: () => num(total) }),
-  });
+  };
+  // The worker's script is served with its imports resolved by the app (web/app.py, /worker/).
+  fp =
+    params.get('worker') === '1'
+      ? await FacepackWorker.load(BUNDLE, { ...options, worker: new Worker('worker/static/worker.js', { type: 'module' }) })
+      : await Facepack.load(BUNDLE, options);
   window.facepack = fp;
   const photos = photoQueue({ fp, entries, setStatus, showResults: () => renderResults(entries) });
   for (const name of SAMPLES) {

@@ -1,6 +1,4 @@
 // The canvas drawings of photos and live frames: boxes, landmarks and labels, and the crop the scorer saw.
-import { cropPixels } from 'facepack';
-
 import { el } from './dom.js';
 
 /** Boxes, landmarks and "n · score" labels over the photo (language-free, so a saved PNG is too). */
@@ -27,10 +25,8 @@ export function drawFaces(ctx, faces, scale) {
   });
 }
 
-/** The crop the scorer saw, as a canvas (float RGB from the package's own crop rule). */
-export function cropCanvas(pixels, face, rule) {
-  const size = rule.output;
-  const rgb = cropPixels(pixels, [face], rule);
+/** The crop the scorer saw (`rgb`: a size x size RGB square, from the package's crop rule), as a canvas. */
+export function cropCanvas(rgb, size) {
   const image = new ImageData(size, size);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
     image.data[j] = rgb[i];

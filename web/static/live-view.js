@@ -43,12 +43,16 @@ export function webcamToggle({ fp, setStatus }) {
     canvas.height = video.videoHeight;
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     // Live mode: the full cascade on keyframes, tracking in between; scores and emotion smoothed.
-    const tracker = new LiveTracker(fp);
+    // A FacepackWorker keeps the tracker in its worker (liveStep).
+    const tracker = fp.liveStep ? null : new LiveTracker(fp);
+    if (!tracker) await fp.liveReset();
+    const step = tracker ? (frame) => tracker.step(frame) : (frame) => fp.liveStep(frame);
+    const stepTimings = () => (tracker ? tracker.timings : fp.liveTimings);
     const recent = []; // frame end times over the last second, for frames per second
     while (running) {
       ctx.drawImage(video, 0, 0);
       const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      const result = await tracker.step(frame);
+      const result = await step(frame);
       ctx.putImageData(frame, 0, 0);
       drawFaces(
         ctx,
@@ -62,7 +66,7 @@ export function webcamToggle({ fp, setStatus }) {
       $('live-info').textContent = t('live.info', {
         faces: facesText(result.faces.length),
         fps: num(recent.length),
-        ms: num(tracker.timings.total, 0),
+        ms: num(stepTimings().total, 0),
         backend: fp.backend,
         emotions: emotions || '–',
       });

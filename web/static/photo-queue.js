@@ -1,5 +1,5 @@
 // The photo queue: photos decoded, analysed and drawn one after another, each one's result put first in the entries.
-import { decodeImage, rgbPixels } from 'facepack';
+import { cropPixels, decodeImage, rgbPixels } from 'facepack';
 
 import { el } from './dom.js';
 import { cropCanvas, drawFaces } from './drawings.js';
@@ -14,14 +14,22 @@ const DISPLAY_MAX_SIDE = 1600;
  */
 export function photoQueue({ fp, entries, setStatus, showResults }) {
   let queue = Promise.resolve();
+  const rule = fp.manifest.models.scorer.crop;
+
+  // The faces and each one's scorer crop (RGB bytes): cut in the worker with a FacepackWorker.
+  async function analyzeWithCrops(bitmap, name) {
+    if (fp.analyzeWithCrops) return fp.analyzeWithCrops(bitmap, rule, name);
+    const pixels = rgbPixels(bitmap, fp.manifest.images);
+    const faces = await fp.analyze(pixels);
+    return { faces, crops: faces.map((face) => cropPixels(pixels, [face], rule)) };
+  }
 
   async function analyzeBlob(blob, name) {
     setStatus('running', 'status.analysing', { name });
     let bitmap;
     try {
       bitmap = await decodeImage(blob, name);
-      const pixels = rgbPixels(bitmap, fp.manifest.images);
-      const faces = await fp.analyze(pixels);
+      const { faces, crops: cropBytes } = await analyzeWithCrops(bitmap, name);
       const scale = Math.min(1, DISPLAY_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
       const canvas = el('canvas', {
         width: Math.round(bitmap.width * scale),
@@ -31,7 +39,7 @@ export function photoQueue({ fp, entries, setStatus, showResults }) {
       const ctx = canvas.getContext('2d');
       ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       drawFaces(ctx, faces, scale);
-      const crops = faces.map((f) => cropCanvas(pixels, f, fp.manifest.models.scorer.crop));
+      const crops = cropBytes.map((rgb) => cropCanvas(rgb, fp.manifest.models.scorer.crop.output));
       entries.unshift({
         record: { photo: name, width: bitmap.width, height: bitmap.height, faces },
         canvas,

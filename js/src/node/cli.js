@@ -1,15 +1,20 @@
 // `facepack analyze`: the whole pipeline on photo files in Node, with the TF.js wasm or cpu backend.
 // Python counterpart: `python -m facepack analyze` (the same JSON records).
+// `facepack copy-wasm DIR`: the installed tfjs-backend-wasm's .wasm files into DIR, for a bundled
+// web app to serve (its `wasmPaths`).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { WASM_FILES } from '../wasm_paths.js';
+import { wasmDir } from './bundle_dir.js';
 import { Facepack } from './index.js';
 import { readPhoto } from './photo.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
 const HELP = `usage: facepack analyze PHOTO_OR_FOLDER... --bundle DIR [--backend wasm|cpu] [--json]
+       facepack copy-wasm DIR
 
 Find every face in each photo and give its box, 5 landmarks, detector confidence, beauty score
 (0-100, the expected value of the scorer's 101 classes) and emotion, using a facepack bundle
@@ -26,8 +31,21 @@ options:
 exit status: 0 every photo analysed; 1 some photos could not be read (named, and skipped);
              2 bad arguments or an unusable bundle
 
-example:
-  npx facepack analyze photos/ --bundle bundle --json > results.json`;
+copy-wasm copies the three .wasm files of the @tensorflow/tfjs-backend-wasm this package imports
+into DIR (made if missing), for a web app built with a bundler to serve. Pass the URL that DIR
+is served at as wasmPaths: Facepack.load('/bundle/', { wasmPaths: '/wasm/' }).
+
+examples:
+  npx facepack analyze photos/ --bundle bundle --json > results.json
+  npx facepack copy-wasm dist/wasm`;
+
+/** Copy the installed tfjs-backend-wasm's .wasm files into `dir`: the version copied. */
+export async function copyWasm(dir) {
+  const from = wasmDir();
+  await fs.mkdir(dir, { recursive: true });
+  for (const name of WASM_FILES) await fs.copyFile(path.join(from, name), path.join(dir, name));
+  return JSON.parse(await fs.readFile(path.join(from, '..', 'package.json'), 'utf8')).version;
+}
 
 async function expand(args) {
   const photos = [];
@@ -90,8 +108,17 @@ export async function main(argv) {
     process.stdout.write(`${HELP}\n`);
     return command === undefined && !options.values.help ? 2 : 0;
   }
+  if (command === 'copy-wasm') {
+    if (inputs.length !== 1) {
+      process.stderr.write('facepack: copy-wasm takes one folder, e.g. npx facepack copy-wasm dist/wasm\n');
+      return 2;
+    }
+    const version = await copyWasm(inputs[0]);
+    process.stdout.write(`copied ${WASM_FILES.length} .wasm files of @tensorflow/tfjs-backend-wasm ${version} into ${inputs[0]}\n`);
+    return 0;
+  }
   if (command !== 'analyze') {
-    process.stderr.write(`facepack: unknown command ${command} (the command is analyze)\n`);
+    process.stderr.write(`facepack: unknown command ${command} (the commands are analyze and copy-wasm)\n`);
     return 2;
   }
   if (!['wasm', 'cpu'].includes(options.values.backend)) {
