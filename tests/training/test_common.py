@@ -155,7 +155,8 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 
 def test_the_dispatcher_offers_every_trainers_commands(parser):
-    assert list(subcommands(parser)) == ["crop", "fit", "evaluate", "robustness", "ship", "detector", "emotion"]
+    assert list(subcommands(parser)) == ["crop", "fit", "evaluate", "robustness", "ship", "detector",
+                                         "detector-cascade", "emotion"]
 
 
 def test_every_yes_no_option_of_every_command_is_flag_and_no_flag(parser):
