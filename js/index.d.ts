@@ -67,8 +67,8 @@ export interface LoadOptions {
   backend?: BackendChoice;
   /** where tfjs-backend-wasm's .wasm files are (URL prefix ending in '/', or a folder in Node) */
   wasmPaths?: string;
-  /** false keeps WASM on one thread */
-  wasmThreads?: boolean;
+  /** WASM's XNNPACK threads: true (default) the logical cores halved, at least 2 on 2 cores, at most 8; a number: that many; false: WASM's build without threads */
+  wasmThreads?: boolean | number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -112,7 +112,7 @@ export class Facepack {
   readonly backend: Backend;
   readonly backendReason: string;
   readonly fallbacks: { backend: string; error: string }[];
-  readonly wasm: { threads: boolean; simd: boolean } | null;
+  readonly wasm: { threads: boolean; simd: boolean; threadsCount: number } | null;
   /** milliseconds: backend, manifest, fetch, models, total */
   readonly loadTimings: Record<string, number>;
   /** milliseconds per stage of the last analyze(): pixels, pnet, rnet, onet, scorer, emotion, total */
@@ -138,7 +138,7 @@ export class FacepackWorker {
   readonly backend: Backend;
   readonly backendReason: string;
   readonly fallbacks: { backend: string; error: string }[];
-  readonly wasm: { threads: boolean; simd: boolean } | null;
+  readonly wasm: { threads: boolean; simd: boolean; threadsCount: number } | null;
   readonly loadTimings: Record<string, number>;
   /** milliseconds per stage of the last analyze(), measured in the worker */
   timings: Record<string, number>;
@@ -214,12 +214,12 @@ export function graphArtifacts(
 export function autoBackend(): Promise<{ backend: Backend; reason: string }>;
 export function startBackend(
   preferred?: BackendChoice,
-  options?: { wasmPaths?: string; wasmThreads?: boolean },
+  options?: { wasmPaths?: string; wasmThreads?: boolean | number },
 ): Promise<{
   backend: Backend;
   failed: { backend: string; error: string }[];
   reason: string;
-  wasm: { threads: boolean; simd: boolean } | null;
+  wasm: { threads: boolean; simd: boolean; threadsCount: number } | null;
 }>;
 /** Live mode's settings: the manifest's `live` (facepack.spec.LiveSpec). */
 export interface LiveSettings {

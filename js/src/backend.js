@@ -6,7 +6,7 @@
 // back in FALLBACKS order (webgl, wasm, cpu; webgpu is never a fallback). The WebGPU backend is
 // an optional peer, imported only when webgpu is asked for or picked. Python counterpart: none.
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 import { defaultWasmPaths, wasmFailure } from './wasm_paths.js';
 
@@ -85,6 +85,33 @@ export async function autoBackend() {
 }
 
 /**
+ * XNNPACK threads for the WASM backend: the logical cores halved (TF.js's own rule, which
+ * assumes two hyperthreads a core), but at least 2 where there are 2 cores, at most 8 (the
+ * workers its build starts). `wanted`, a number, overrides the rule.
+ */
+export function wasmThreadsCount(wanted, cores = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1) {
+  if (typeof wanted === 'number') return Math.max(1, Math.min(8, Math.floor(wanted)));
+  return Math.max(1, Math.min(8, cores, Math.max(2, Math.floor(cores / 2))));
+}
+
+/**
+ * Run `start` (the WASM backend's start) with the thread count `threads`. TF.js's WASM build caps
+ * its thread pool at navigator.hardwareConcurrency / 2, read while the module starts, so on a
+ * 2-core machine setThreadsCount(2) alone gives one thread. The module is shown a count of
+ * 2 x threads while it starts; the property is restored after.
+ */
+async function withThreads(threads, start) {
+  setThreadsCount(threads);
+  if (typeof navigator === 'undefined' || Object.hasOwn(navigator, 'hardwareConcurrency')) return start();
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await start();
+  } finally {
+    delete navigator.hardwareConcurrency;
+  }
+}
+
+/**
  * A backend that did not start, as the `failed` list holds it, announced with console.warn (a
  * fallback is never silent). The wasm backend's failure names `wasmPaths` and the URL it tried.
  */
@@ -101,9 +128,10 @@ async function failure(backend, err, order, wasmPaths) {
  * @param {object} options
  * @param {string} [options.wasmPaths] where the tfjs-backend-wasm .wasm files are served
  *   (a URL prefix ending in '/', or a folder in Node); default: defaultWasmPaths()
- * @param {boolean} [options.wasmThreads] false keeps WASM on one thread (for benchmarks)
+ * @param {boolean | number} [options.wasmThreads] true: wasmThreadsCount's rule; a number: that
+ *   many threads; false: WASM's build without threads (for benchmarks)
  * @returns {Promise<{backend: string, failed: {backend: string, error: string}[], reason: string,
- *   wasm: {threads: boolean, simd: boolean} | null}>}
+ *   wasm: {threads: boolean, simd: boolean, threadsCount: number} | null}>}
  */
 export async function startBackend(preferred = 'auto', { wasmPaths = defaultWasmPaths(), wasmThreads = true } = {}) {
   if (!CHOICES.includes(preferred)) throw new Error(`unknown backend ${preferred}; use ${CHOICES.join(', ')}`);
@@ -120,11 +148,19 @@ export async function startBackend(preferred = 'auto', { wasmPaths = defaultWasm
     }
     try {
       if (backend === 'webgpu') await registerWebgpu();
-      if (await withTimeout(tf.setBackend(backend), START_TIMEOUT_MS, backend)) {
+      const start = async () => {
+        if (!(await withTimeout(tf.setBackend(backend), START_TIMEOUT_MS, backend))) return false;
         await withTimeout(tf.ready(), START_TIMEOUT_MS, backend);
+        return true;
+      };
+      if (await (backend === 'wasm' && wasmThreads ? withThreads(wasmThreadsCount(wasmThreads), start) : start())) {
         const wasm =
           backend === 'wasm'
-            ? { threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') }
+            ? {
+                threads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+                simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+                threadsCount: getThreadsCount(),
+              }
             : null;
         return { backend: tf.getBackend(), failed, reason, wasm };
       }

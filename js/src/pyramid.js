@@ -77,8 +77,14 @@ export function resizeArea(src, inH, inW, channels, outH, outW) {
     for (let k = 0; k < ys.taps; k += 2) {
       const w0 = ys.weight[first + k];
       const a = ys.index[first + k] * rowLen;
-      const w1 = k + 1 < ys.taps ? ys.weight[first + k + 1] : 0;
-      const b = k + 1 < ys.taps ? ys.index[first + k + 1] * rowLen : a;
+      if (k + 1 === ys.taps) {
+        // an odd last tap: one input row
+        if (k === 0) for (let j = 0; j < rowLen; j += 1) acc[j] = w0 * src[a + j];
+        else if (w0 !== 0) for (let j = 0; j < rowLen; j += 1) acc[j] += w0 * src[a + j];
+        continue;
+      }
+      const w1 = ys.weight[first + k + 1];
+      const b = ys.index[first + k + 1] * rowLen;
       if (k === 0) for (let j = 0; j < rowLen; j += 1) acc[j] = w0 * src[a + j] + w1 * src[b + j];
       else if (w0 !== 0 || w1 !== 0) for (let j = 0; j < rowLen; j += 1) acc[j] += w0 * src[a + j] + w1 * src[b + j];
     }

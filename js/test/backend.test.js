@@ -23,3 +23,14 @@ test("'webgpu' in Node falls back to wasm and reports webgpu and webgl in failed
     { backend: 'webgl', error: 'no WebGL here' },
   ]);
 });
+
+test('WASM threads: the logical cores halved, at least 2 on 2 cores, at most 8, or the number asked', async () => {
+  const { wasmThreadsCount } = await import('../src/backend.js');
+  assert.deepEqual(
+    [1, 2, 3, 4, 8, 16, 32].map((cores) => wasmThreadsCount(true, cores)),
+    [1, 2, 2, 2, 4, 8, 8],
+  );
+  assert.equal(wasmThreadsCount(3, 2), 3);
+  assert.equal(wasmThreadsCount(0.5, 2), 1);
+  assert.equal(wasmThreadsCount(64, 2), 8);
+});

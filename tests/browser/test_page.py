@@ -76,6 +76,22 @@ def test_auto_backend_prefers_wasm_over_software_webgl(browser, server):
     assert "software" in info["reason"], info
 
 
+def test_wasm_runs_on_the_threads_its_rule_gives_and_on_the_number_asked(browser, server):
+    # TF.js caps its pool at half of navigator.hardwareConcurrency, which on a 2-core machine is
+    # one thread; js/src/backend.js's rule gives 2 there, and the property is left as it was.
+    with open_page(browser, server, "/?backend=wasm") as watch:
+        cores = watch.page.evaluate("navigator.hardwareConcurrency")
+        got = watch.page.evaluate("window.facepack.wasm")
+        want = watch.page.evaluate("import('/js/backend.js').then((m) => m.wasmThreadsCount(true))")
+        assert watch.page.evaluate("Object.hasOwn(navigator, 'hardwareConcurrency')") is False
+        status = watch.page.text_content("#status")
+    assert got["threads"] and got["threadsCount"] == want == min(8, cores, max(2, cores // 2)), (got, want, cores)
+    assert f"({want} threads, SIMD)" in status or want == 1, status
+    with open_page(browser, server, "/?backend=wasm&threads=1") as watch:
+        assert watch.page.evaluate("window.facepack.wasm.threadsCount") == 1
+        assert "(one thread, SIMD)" in watch.page.text_content("#status")
+
+
 def test_webgpu_without_an_adapter_falls_back_to_webgl_and_says_why(browser, server):
     # Chromium without the WebGPU flags offers this machine no adapter.
     plain = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,

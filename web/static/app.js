@@ -3,7 +3,7 @@
 // facepack package. Nothing is uploaded: files are decoded here, the server only sends the page,
 // TF.js and the bundle. Every word comes from i18n.js's tables.
 // ?backend=wasm picks the backend (default auto: webgpu or webgl on a hardware GPU, else wasm);
-// ?threads=0 keeps WASM on one thread; ?worker=1 runs the analysis and live mode in a Web Worker
+// ?threads=N runs WASM on N threads (0: its build without threads); ?worker=1 runs the analysis and live mode in a Web Worker
 // (worker.js), so the page never waits on it. window.facepack holds the loaded Facepack (or
 // FacepackWorker), window.facepackStatus the page state and window.facepackResults the results
 // (the tests read them).
@@ -63,7 +63,8 @@ function readyStatus() {
   let reason = reasons[fp.backendReason];
   if (!reason && fp.backendReason.startsWith('WebGPU on')) reason = 'status.reason.webgpu';
   if (!reason) reason = fp.backendReason.startsWith('WebGL is software') ? 'status.reason.softwareWebgl' : 'status.reason.gpu';
-  const wasm = () => (fp.wasm ? t(fp.wasm.threads ? 'status.wasmThreads' : 'status.wasmOneThread') : '');
+  const wasm = () =>
+    fp.wasm ? (fp.wasm.threadsCount > 1 ? t('status.wasmThreads', { count: num(fp.wasm.threadsCount) }) : t('status.wasmOneThread')) : '';
   const fallback = () => (fp.fallbacks.length ? t('status.fallback', { backends: fp.fallbacks.map((f) => f.backend).join(', ') }) : '');
   setStatus('ready', 'status.ready', { backend: fp.backend, wasm, reason: () => t(reason), fallback });
 }
@@ -80,7 +81,7 @@ async function main() {
   });
   const options = {
     backend: wanted,
-    wasmThreads: params.get('threads') !== '0',
+    wasmThreads: params.has('threads') ? Number(params.get('threads')) || false : true,
     onProgress: (done, total) => setStatus('loading', 'status.checking', { done: () => num(done), total: () => num(total) }),
   };
   // The worker's script is served with its imports resolved by the app (web/app.py, /worker/).
