@@ -82,8 +82,15 @@ def create_faceapi_app() -> Flask:
     return app
 
 
-def run_faceapi(browser, items, runs: int, log) -> dict:
-    """Cold start, then per photo one warm-up and the median of `runs`, in a fresh browser context."""
+def more_cores(threads: int) -> str:
+    """A page script that makes TF.js's WASM backend start `threads` threads: TF.js takes half of
+    navigator.hardwareConcurrency (js/src/backend.js's withThreads does the same while it starts)."""
+    return f"Object.defineProperty(navigator, 'hardwareConcurrency', {{ value: {2 * threads} }});"
+
+
+def run_faceapi(browser, items, runs: int, log, threads: int | None = None) -> dict:
+    """Cold start, then per photo one warm-up and the median of `runs`, in a fresh browser context;
+    with `threads`, TF.js's WASM backend is given that many (else TF.js's own choice)."""
     import logging
     import statistics
 
@@ -94,9 +101,11 @@ def run_faceapi(browser, items, runs: int, log) -> dict:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     url, stop = serve_in_thread(make_server("127.0.0.1", 0, create_faceapi_app(), threaded=True))
     try:
-        with open_page(browser, url, "/", timeout_ms=300_000) as watch:
+        script = more_cores(threads) if threads else None
+        with open_page(browser, url, "/", timeout_ms=300_000, init_script=script) as watch:
             page = watch.page
             load = page.evaluate("window.faceapiLoad")
+            load["threads"] = page.evaluate("import('@tensorflow/tfjs-backend-wasm').then((m) => m.getThreadsCount())")
             first = page.evaluate("window.faceapiRun", {"b64": b64(items[0][1]), "runs": 1})[0]
             result = {"backend": load["tfBackend"], "load_ms": load, "first_result_ms": load["total"] + first["ms"],
                       "download_bytes": chain_bytes(), "photos": {}}
@@ -104,7 +113,8 @@ def run_faceapi(browser, items, runs: int, log) -> dict:
                 got = page.evaluate("window.faceapiRun", {"b64": b64(data), "runs": runs + 1})
                 result["photos"][name] = {"faces": got[0]["faces"],
                                           "median_ms": statistics.median(g["ms"] for g in got[1:])}
-                log(f"face-api {name}: {result['photos'][name]['median_ms']:.0f} ms, {got[0]['faces']} faces")
+                log(f"face-api ({load['threads']} threads) {name}: {result['photos'][name]['median_ms']:.0f} ms, "
+                    f"{got[0]['faces']} faces")
             if watch.page_errors:
                 raise RuntimeError(f"face-api page errors: {watch.page_errors}")
         return result

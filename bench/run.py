@@ -39,10 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SCUT = ROOT.parent / "shared" / "data" / "SCUT-FBP5500_v2"
 STAGES = ("decode", "pixels", "pnet", "rnet", "onet", "scorer", "emotion", "total")
 VARIANTS = {  # name -> page query, and whether it is fast enough here for every photo
-    "wasm": ("backend=wasm", True),
-    "wasm-1thread": ("backend=wasm&threads=0", True),
-    "webgl": ("backend=webgl", False),
-    "cpu": ("backend=cpu", False),
+    "wasm": ("backend=wasm&worker=0", True),  # the pipeline on the page's thread: its stages, as before
+    "wasm-worker": ("backend=wasm", True),  # the page as it opens: the pipeline in a Web Worker
+    "wasm-1thread": ("backend=wasm&threads=0&worker=0", True),
+    "webgl": ("backend=webgl&worker=0", False),
+    "cpu": ("backend=cpu&worker=0", False),
 }
 FRAME = "frame-640x480.png"
 
@@ -127,36 +128,41 @@ def _variant_timings(watch, variant: str, items, runs: int, slow_runs: int, fast
             "median_ms": {s: median(r["timings"].get(s, 0) for r in got[1:]) for s in STAGES},
         }
         log(f"{variant} {name}: {result['photos'][name]['median_ms']['total']:.0f} ms")
+    if watch.page.evaluate("window.facepack.constructor.name") == "FacepackWorker":
+        return result  # the scorer alone and TF.js's memory live in the worker, out of the page's reach
     result["scorer_batch1_ms"] = median(watch.evaluate("batch1", {"runs": 10 if fast else 2}, folder=PAGE_JS))
     result["memory"] = watch.evaluate("memory", {"b64": b64(items[0][1]), "repeats": 50 if variant == "wasm" else 2},
                                       folder=PAGE_JS)
     return result
 
 
-def live_mode(browser, url: str, log) -> dict:
-    """Frames per second of live mode on the clip (wasm), after one warm-up pass."""
-    from bench.clip import HEIGHT, WIDTH, clip_frames
+LIVE_SIZES = {"640x480": (640, 480), "1280x720": (1280, 720)}  # the clip's sizes: a VGA camera, a 720p webcam
+
+
+def live_mode(browser, url: str, log, size: tuple[int, int]) -> dict:
+    """Frames per second of live mode (wasm, in the page's Web Worker, as the page runs it) on the
+    clip at `size`, after one warm-up pass; the frames go to the page once and run from there
+    (tests/support/page_js/live.js)."""
+    from bench.clip import clip_frames
     from tests.support.browser import frames_b64, open_page
 
-    frames = frames_b64(clip_frames(100))
-    passes = []
+    width, height = size
+    frames = clip_frames(100, size)
     with open_page(browser, url, "/?backend=wasm", timeout_ms=300_000) as watch:
-        for _ in range(2):
-            got = []
-            for start in range(0, len(frames), 20):
-                got += watch.evaluate("live", {"frames": frames[start:start + 20], "width": WIDTH, "height": HEIGHT,
-                                               "reset": start == 0})
-            passes.append(got)
-        tensors = watch.evaluate("num_tensors")
+        for start in range(0, len(frames), 10):
+            watch.evaluate("live", {"frames": frames_b64(frames[start:start + 10]), "keep": True})
+        passes = [watch.evaluate("live", {"width": width, "height": height, "reset": True}) for _ in range(2)]
+        runtime = watch.page.evaluate("window.facepack.constructor.name")
     timed = passes[1]
     total_s = sum(f["ms"] for f in timed) / 1000
-    result = {"frames": len(timed), "fps": len(timed) / total_s, "keyframes": sum(f["keyframe"] for f in timed),
+    result = {"size": list(size), "frames": len(timed), "fps": len(timed) / total_s,
+              "keyframes": sum(f["keyframe"] for f in timed),
               "median_ms": median(f["ms"] for f in timed),
               "keyframe_median_ms": median(f["ms"] for f in timed if f["keyframe"]),
               "tracked_median_ms": median(f["ms"] for f in timed if not f["keyframe"]),
               "faces": sum(len(f["faces"]) for f in timed),
-              "scored_faces": sum(face["scored"] for f in timed for face in f["faces"]), "num_tensors_after": tensors}
-    log(f"live mode: {result['fps']:.1f} frames a second, {result['keyframes']} keyframes")
+              "scored_faces": sum(face["scored"] for f in timed for face in f["faces"]), "runtime": runtime}
+    log(f"live mode {width}x{height}: {result['fps']:.1f} frames a second, {result['keyframes']} keyframes")
     return result
 
 
@@ -175,8 +181,12 @@ def run_browser(bundle: Path, variants: list[str], items, runs: int, slow_runs: 
                 out = {"page": {v: page_variant(browser, url, v, items, runs, slow_runs, log) for v in variants}}
                 if faceapi:
                     out["faceapi"] = run_faceapi(browser, items, runs, log)
+                    threads = out["page"].get("wasm", {}).get("wasm", {}).get("threadsCount")
+                    if threads and threads != out["faceapi"]["load_ms"]["threads"]:
+                        # face-api.js given the threads the page runs on, for the like-for-like ratio
+                        out["faceapi_threads"] = run_faceapi(browser, items, runs, log, threads=threads)
                 if live:
-                    out["live"] = live_mode(browser, url, log)
+                    out["live"] = {name: live_mode(browser, url, log, size) for name, size in LIVE_SIZES.items()}
                 return out
             finally:
                 browser.close()
@@ -232,10 +242,14 @@ def report(result: dict) -> str:
     py = result["python"]["photos"]
     page = result["browser"]["page"]
     faceapi = result["browser"].get("faceapi")
+    faceapi_threads = result["browser"].get("faceapi_threads")
     variants = list(page)
     sections = ["end to end (decode + analysis), median ms; ratios: page / Python, and wasm / face-api.js"]
     head = ["photo", "size", "faces (py, fa)", "Python", *variants]
-    head += ["face-api.js", "wasm / face-api"] if faceapi else []
+    for peer in (faceapi, faceapi_threads):
+        if peer:
+            n = peer["load_ms"].get("threads")
+            head += [f"face-api.js ({n} thread{'' if n == 1 else 's'})" if n else "face-api.js", "wasm / face-api"]
     rows = []
     for name, ref in py.items():
         row = [name, f"{ref['size'][0]}x{ref['size'][1]}",
@@ -244,9 +258,10 @@ def report(result: dict) -> str:
         for v in variants:
             r = page[v]["photos"].get(name)
             row.append(ms_ratio(r["median_ms"]["total"], ref["median_ms"]["total"]) if r else "-")
-        if faceapi:
-            fa = faceapi["photos"][name]["median_ms"]
-            row += [f"{fa:.0f}", f"{page['wasm']['photos'][name]['median_ms']['total'] / fa:.2f}x"]
+        for peer in (faceapi, faceapi_threads):
+            if peer:
+                fa = peer["photos"][name]["median_ms"]
+                row += [f"{fa:.0f}", f"{page['wasm']['photos'][name]['median_ms']['total'] / fa:.2f}x"]
         rows.append(row)
     sections.append(table(head, rows))
     first = next(iter(py))
@@ -260,7 +275,8 @@ def report(result: dict) -> str:
                                                            for v in variants])
     b1 = result["python"]["scorer_batch1_ms"]
     stage_rows.append(["scorer, 1 face", f"{b1:.0f}"]
-                      + [ms_ratio(page[v]["scorer_batch1_ms"], b1) for v in variants])
+                      + [ms_ratio(page[v]["scorer_batch1_ms"], b1) if "scorer_batch1_ms" in page[v] else "-"
+                         for v in variants])
     sections += [f"\nper stage on {first}, median ms (page / Python)",
                  table(["stage", "Python", *variants], stage_rows)]
     cold_rows = [[v, *(f"{page[v]['cold_start']['load'][k]:.0f}" for k in ("backend", "manifest", "fetch", "models")),
@@ -284,15 +300,16 @@ def report(result: dict) -> str:
         size_rows.append(["ratio", f"{bundle['total_bytes'] / fa_total:.2f}x", ""])
     sections += ["\ndownload", table(["models", "bytes", "stored as"], size_rows)]
     if "live" in result["browser"]:
-        lv = result["browser"]["live"]
-        sections += ["\nlive mode on the clip (100 frames of 640x480, wasm)",
-                     table(["frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms",
+        live = result["browser"]["live"]
+        live = {"640x480": live} if "fps" in live else live  # an older latest.json: one clip
+        sections += ["\nlive mode on the clip (100 frames, wasm, in the page's Web Worker)",
+                     table(["clip", "frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms",
                             "faces scored"],
-                           [[f"{lv['fps']:.1f}", lv["keyframes"], f"{lv['median_ms']:.0f}",
+                           [[name, f"{lv['fps']:.1f}", lv["keyframes"], f"{lv['median_ms']:.0f}",
                              f"{lv['keyframe_median_ms']:.0f}", f"{lv['tracked_median_ms']:.0f}",
-                             f"{lv['scored_faces']} of {lv['faces']}"]])]
+                             f"{lv['scored_faces']} of {lv['faces']}"] for name, lv in live.items()])]
     mem_rows = []
-    for v in variants:
+    for v in (v for v in variants if "memory" in page[v]):
         m = page[v]["memory"]
         mem_rows.append([v, f"{m['peak_bytes'] / 1e6:.1f} MB",
                          f"{m['num_tensors'][0]} -> {m['num_tensors'][-1]} over {len(m['num_tensors'])} runs"])

@@ -13,7 +13,7 @@ import pytest
 
 from bench.clip import HEIGHT, WIDTH
 from facepack import spec
-from tests.support.browser import frames_b64, open_page
+from tests.support.browser import MAIN_THREAD, frames_b64, open_page
 from tests.support.parity import compare_faces
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def test_each_live_step_in_the_browser_gives_pythons_faces(browser, server, clip
              for i, frame in enumerate(tracked)]
     frames = frames_b64(clip)
     got = []
-    with open_page(browser, server) as watch:
+    with open_page(browser, server, MAIN_THREAD) as watch:
         for start in range(0, len(frames), 10):
             got += watch.evaluate("live_step", {"frames": frames[start:start + 10], "width": WIDTH, "height": HEIGHT,
                                                 "boxes": boxes[start:start + 10]})
@@ -52,7 +52,7 @@ def test_the_browsers_tracker_runs_a_keyframe_cycle_as_python_does(browser, serv
     step.)"""
     tracked, _, _ = python_live
     first = spec.LIVE.keyframe_every + 1
-    with open_page(browser, server) as watch:
+    with open_page(browser, server, MAIN_THREAD) as watch:
         got = watch.evaluate("live", {"frames": frames_b64(clip[:first]), "width": WIDTH, "height": HEIGHT,
                                       "reset": True})
     problems = []
@@ -74,7 +74,7 @@ def test_the_browsers_tracker_runs_a_keyframe_cycle_as_python_does(browser, serv
 def test_tensors_stay_flat_over_500_live_frames(browser, server, clip):
     """The clip's 100 frames in order, five times over (keyframes, tracking, faces entering and
     leaving at each wrap), sent to the page once and run there."""
-    with open_page(browser, server) as watch:
+    with open_page(browser, server, MAIN_THREAD) as watch:
         for start in range(0, len(clip), 10):
             watch.evaluate("live", {"frames": frames_b64(clip[start:start + 10]), "keep": True})
         first = watch.evaluate("live", {"width": WIDTH, "height": HEIGHT, "reset": True})

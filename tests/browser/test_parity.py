@@ -42,7 +42,7 @@ CROP_POINTS = 0.05
 @contextmanager
 def page_on(browser, server, backend: str):
     """The analysis page, loaded on `backend`, in its own browser context."""
-    with open_page(browser, server, f"/?backend={backend}") as watch:
+    with open_page(browser, server, f"/?backend={backend}&worker=0") as watch:  # score_crops needs the page's thread
         running = watch.page.evaluate("window.facepack.backend")
         assert running == backend, f"asked for {backend}, the page runs {running}"
         yield watch, backend

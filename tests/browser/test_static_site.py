@@ -35,30 +35,18 @@ def test_the_site_holds_pages_package_tfjs_bundle_and_its_headers(site, default_
     assert 'add_header Cross-Origin-Embedder-Policy "require-corp" always;' in (site / "nginx.conf").read_text()
 
 
-def test_the_page_works_from_a_plain_static_server_with_its_headers(site, browser):
-    url, stop = serve_site(site)
-    try:
-        with open_page(browser, url, "/index.html?backend=wasm") as watch:
-            page = watch.page
-            assert page.evaluate("crossOriginIsolated") and page.evaluate("window.facepack.wasm.threads")
-            page.click("#samples button >> nth=0")
-            page.wait_for_selector(".result", timeout=120_000)
-            assert len(page.evaluate("window.facepackResults[0].faces")) == 3
-            assert not watch.errors, watch.errors
-            assert not watch.foreign_requests()
-    finally:
-        stop()
-
-
-def test_the_sites_worker_mode_finds_its_modules_on_a_plain_static_server(site, browser):
-    """?worker=1 on the static site: the worker's modules are written with their imports resolved
-    (site/worker/), relative, so no server logic is needed."""
+@pytest.mark.parametrize(("query", "runtime"), [("", "FacepackWorker"), ("&worker=0", "Facepack")],
+                         ids=["worker", "page-thread"])
+def test_the_page_works_from_a_plain_static_server_with_its_headers(site, browser, query, runtime):
+    """From the static site on a plain server, by default (the analysis in a Web Worker, whose
+    modules are written with their imports resolved, relative: site/worker/) and with ?worker=0."""
     assert "../vendor/tf.fesm.min.js" in (site / "worker" / "js" / "backend.js").read_text()
     url, stop = serve_site(site)
     try:
-        with open_page(browser, url, "/index.html?backend=wasm&worker=1") as watch:
+        with open_page(browser, url, f"/index.html?backend=wasm{query}") as watch:
             page = watch.page
-            assert page.evaluate("window.facepack.constructor.name") == "FacepackWorker"
+            assert page.evaluate("window.facepack.constructor.name") == runtime
+            assert page.evaluate("crossOriginIsolated") and page.evaluate("window.facepack.wasm.threads")
             page.click("#samples button >> nth=0")
             page.wait_for_selector(".result", timeout=120_000)
             assert len(page.evaluate("window.facepackResults[0].faces")) == 3

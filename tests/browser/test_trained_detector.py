@@ -65,7 +65,7 @@ def test_the_manifest_names_the_trained_detector(trained_bundle):
 @pytest.mark.parametrize("backend", ["wasm", "cpu"])
 def test_the_browser_runs_a_trained_detector_as_python_does(browser, trained_server, trained_reference, backend):
     problems, faces = [], 0
-    with open_page(browser, trained_server, f"/?backend={backend}") as watch:
+    with open_page(browser, trained_server, f"/?backend={backend}&worker=0") as watch:
         card = watch.page.text_content("#card")  # the page's model card names the detector and its test figures
         assert "python -m training detector" in card and "recall" in card, card
         for name, data in PHOTOS:

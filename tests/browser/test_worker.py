@@ -1,4 +1,4 @@
-"""The Web Worker runtime: the page with ?worker=1 runs `FacepackWorker` (js/src/facepack_worker.js),
+"""The Web Worker runtime: the page runs `FacepackWorker` (js/src/facepack_worker.js),
 and web/static/worker.js runs `serveFacepack` with the same Facepack in a module Worker, whose
 imports the app resolves (web/app.py, /worker/).
 
@@ -17,13 +17,13 @@ from __future__ import annotations
 import pytest
 
 from facepack import assets, spec
-from tests.support.browser import b64, frames_b64, open_page
+from tests.support.browser import MAIN_THREAD, b64, frames_b64, open_page
 from tests.support.parity import compare_faces
 from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 
-WORKER = "/?backend=wasm&worker=1"
+WORKER = "/?backend=wasm"  # the page as it opens
 PHOTOS = ["sample1.jpg", "many-faces.png", "exif-rotated.jpg", "one-face-small.png", "no-face-noise.png", "tiny.png"]
 LONG_TASK_MS = 50
 
@@ -61,7 +61,7 @@ def test_the_page_thread_never_waits_on_the_worker(worker_page, parity_reference
 
 
 def test_on_the_main_thread_the_same_measure_sees_a_long_task(browser, server):
-    with open_page(browser, server, "/?backend=wasm") as watch:
+    with open_page(browser, server, MAIN_THREAD) as watch:
         tasks, results = long_tasks(watch)
     assert len(results[0]["faces"]) == 3
     assert max(tasks, default=0) > LONG_TASK_MS, f"no task over {LONG_TASK_MS} ms: {tasks}"
@@ -99,7 +99,7 @@ def test_an_unreadable_photo_fails_in_the_worker_with_its_code(worker_page):
 
 
 def test_a_worker_script_that_does_not_load_fails_load_with_a_message(browser, server):
-    with open_page(browser, server, "/?backend=wasm") as watch:
+    with open_page(browser, server, MAIN_THREAD) as watch:
         message = watch.page.evaluate("""async () => {
             const { FacepackWorker } = await import('facepack');
             try { await FacepackWorker.load('bundle/', { worker: 'worker/static/missing.js' }); return null; }

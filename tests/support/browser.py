@@ -137,10 +137,17 @@ class PageWatch:
         return self.page.evaluate(program(name, folder), arg)
 
 
+# The page with the analysis on its own thread (?worker=0), for tests that reach into the Facepack
+# object or TF.js's engine (scoreCrops, detectPixels, tf.memory): by default the page runs them in
+# a Web Worker (FacepackWorker), out of the page's reach.
+MAIN_THREAD = "/?backend=wasm&worker=0"
+
+
 @contextmanager
 def open_page(browser, url: str, path: str | None = "/?backend=wasm", timeout_ms: int = 180_000,
-              **context_options) -> Iterator[PageWatch]:
-    """A watched page in a fresh browser context, closed on the way out.
+              init_script: str | None = None, **context_options) -> Iterator[PageWatch]:
+    """A watched page in a fresh browser context, closed on the way out; `init_script` runs in
+    it before the page's own scripts.
 
     With `path`, the page at url + path is opened and must reach `ready` (its #status leaves
     `loading` as `ready`, or the status text is the failure); with path=None it is left blank.
@@ -148,6 +155,8 @@ def open_page(browser, url: str, path: str | None = "/?backend=wasm", timeout_ms
     context = browser.new_context(**context_options)
     try:
         context.add_init_script(path=str(PRELUDE))
+        if init_script:
+            context.add_init_script(init_script)
         watch = PageWatch(context.new_page(), url)
         if path is not None:
             watch.page.goto(url + path)

@@ -3,8 +3,9 @@
 // facepack package. Nothing is uploaded: files are decoded here, the server only sends the page,
 // TF.js and the bundle. Every word comes from i18n.js's tables.
 // ?backend=wasm picks the backend (default auto: webgpu or webgl on a hardware GPU, else wasm);
-// ?threads=N runs WASM on N threads (0: its build without threads); ?worker=1 runs the analysis and live mode in a Web Worker
-// (worker.js), so the page never waits on it. window.facepack holds the loaded Facepack (or
+// ?threads=N runs WASM on N threads (0: its build without threads). The analysis and live mode run
+// in a Web Worker (worker.js), so the page never waits on them; ?worker=0 runs them on the page's
+// own thread. window.facepack holds the loaded Facepack (or
 // FacepackWorker), window.facepackStatus the page state and window.facepackResults the results
 // (the tests read them).
 import { CHOICES, Facepack, FacepackWorker } from 'facepack';
@@ -86,7 +87,7 @@ async function main() {
   };
   // The worker's script is served with its imports resolved by the app (web/app.py, /worker/).
   fp =
-    params.get('worker') === '1'
+    params.get('worker') !== '0'
       ? await FacepackWorker.load(BUNDLE, { ...options, worker: new Worker('worker/static/worker.js', { type: 'module' }) })
       : await Facepack.load(BUNDLE, options);
   window.facepack = fp;

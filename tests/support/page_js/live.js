@@ -1,6 +1,6 @@
 // {frames: [b64 RGB bytes], width, height, reset} -> [{keyframe, faces, ms}]: live mode on raw
 // RGB frames; the tracker lives on in the page between calls unless `reset`. With a
-// FacepackWorker (?worker=1) the tracker lives in its worker (liveStep).
+// FacepackWorker (the page by default) the tracker lives in its worker (liveStep).
 // {frames, keep: true} decodes the frames and adds them to the page's store without running
 // them; with no `frames`, the stored frames run in order, `repeat` times (the transfer once).
 export default async function live({ frames, width, height, reset, keep = false, repeat = 1 }) {
