@@ -301,7 +301,6 @@ def report(result: dict) -> str:
     sections += ["\ndownload", table(["models", "bytes", "stored as"], size_rows)]
     if "live" in result["browser"]:
         live = result["browser"]["live"]
-        live = {"640x480": live} if "fps" in live else live  # an older latest.json: one clip
         sections += ["\nlive mode on the clip (100 frames, wasm, in the page's Web Worker)",
                      table(["clip", "frames a second", "keyframes", "median ms", "keyframe ms", "tracked frame ms",
                             "faces scored"],

@@ -2,7 +2,7 @@
 
 For every fixture photo (tests/support/photos.py) on each backend, the real page, served by the
 real Flask app, decodes the photo and runs the whole pipeline; webgl and cpu, software here,
-skip the 38-face photo (photos_for says why). webgpu runs on SwiftShader's
+skip the 38-face photo (tests/support/photos.py says why). webgpu runs on SwiftShader's
 adapter here (tests/support/browser.py's WEBGPU_ARGS), which takes about 35 minutes for all 13
 photos on two cores, most of it PNet and the scorer; so it runs on WEBGPU_PHOTOS, the small
 photos: one face, a face near the detector's smallest, no face, a 24x16 photo (about 1.5
@@ -27,7 +27,7 @@ import pytest
 
 from tests.support.browser import b64, open_page, own_chromium
 from tests.support.parity import compare_faces
-from tests.support.photos import all_photos, photos_for
+from tests.support.photos import all_photos, held_on
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ def webgpu_page(browser, server):
 
 
 @pytest.mark.parametrize(("analysis_page", "name"),
-                         [pytest.param(b, n, id=f"{b}-{n}") for b in BACKENDS for n in photos_for(b)],
+                         [pytest.param(b, n, id=f"{b}-{n}") for b in BACKENDS for n, _ in PHOTOS if held_on(b, n)],
                          indirect=["analysis_page"])
 def test_browser_matches_python(analysis_page, parity_reference, parity_report, name):
     check_photo(analysis_page, parity_reference, parity_report, name)

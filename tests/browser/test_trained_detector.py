@@ -5,7 +5,7 @@ on SCUT-FBP5500's 60/40 training photos (its report.json says how; no image of t
 in it), and cascade.json, the ONet passes that run chose on its validation photos. The converter
 builds a bundle with them and verifies it, then the page on wasm and cpu is held to Python's
 `facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with the parity suite's
-bounds (tests/support/parity.py); cpu, software here, skips the 38-face photo (photos_for).
+bounds (tests/support/parity.py); cpu, software here, skips the 38-face photo (tests/support/photos.py held_on).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.browser import b64, open_page, serve
 from tests.support.parity import compare_faces
-from tests.support.photos import all_photos, photos_for
+from tests.support.photos import all_photos, held_on
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def test_the_browser_runs_a_trained_detector_as_python_does(browser, trained_ser
         card = watch.page.text_content("#card")  # the page's model card names the detector and its test figures
         assert "python -m training detector" in card and "recall" in card, card
         for name, data in PHOTOS:
-            if name not in photos_for(backend):
+            if not held_on(backend, name):
                 continue
             (got,) = watch.evaluate("analyze", {"b64": b64(data), "name": name})
             found, _ = compare_faces(trained_reference[name], got["faces"])
