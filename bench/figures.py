@@ -37,7 +37,8 @@ PARITY_COLUMNS = {  # parity.json key -> column heading
     "photos": "photos", "faces": "faces", "min_iou": "min box IoU", "landmark_fraction": "landmarks (of box width)",
     "confidence": "confidence", "crop_probs": "scorer on identical crops: probs",
     "crop_points": "scorer on identical crops: points", "e2e_points": "end to end: points",
-    "emotion_mismatches": "emotion differs",
+    "emotion_mismatches": "emotion differs", "unscored": "below the gate, on both sides",
+    "gate_straddles": "gate differs (confidences either side of it)",
 }
 
 

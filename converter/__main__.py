@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from facepack.spec import add_gate_args, gate_from_args
+
 EXAMPLES = """\
 examples:
   python -m converter export                          # embedded default scorer -> ./bundle
   python -m converter export --scorer runs/x/scorer.keras --quantize uint8 --out bundle-u8
   python -m converter export --only detector,emotion  # leave the scorer out
+  python -m converter export --min-refined-confidence 0.3  # a gate that scores more doubtful faces
   python -m converter export --detector runs/det --emotion runs/emo/emotion.keras --out bundle-mine
   python -m converter verify bundle                   # re-check an existing bundle
 
@@ -56,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a .keras emotion model from `python -m training emotion`: one (batch, 64, 64, 3) "
                              "RGB input in [0, 255], a 7-way softmax in facepack.spec.EMOTION_LABELS order "
                              "(default: fer's FER2013 model)")
+    add_gate_args(export)  # the bundle's gate; the defaults were chosen by `python -m training detector-gate`
     export.add_argument("--out", type=Path, default=Path("bundle"), metavar="DIR",
                         help="bundle folder to write (default: bundle)")
     export.add_argument("--quantize", choices=("source", "none", "float16", "uint8"), default="source",
@@ -96,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "export":
             report = export_bundle(args.out, scorer=args.scorer, detector=args.detector, emotion=args.emotion,
-                                   quantize=args.quantize,
-                                   only=args.only, backends=args.backends)
+                                   quantize=args.quantize, only=args.only, backends=args.backends,
+                                   gate=gate_from_args(args))
         else:
             report = verify_bundle(args.bundle, args.backends)
     except ExportError as err:

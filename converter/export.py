@@ -115,6 +115,18 @@ def _install(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+GATE_REPORT = Path(spec.__file__).with_name("gate_report.json")
+
+
+def gate_report(gate: spec.FaceGate) -> dict | None:
+    """What `python -m training detector-gate` measured of the shipped rule (facepack/gate_report.json),
+    when `gate` is that rule; None for any other."""
+    import json
+
+    report = json.loads(GATE_REPORT.read_text())
+    return report if report["rule"] == spec.as_dict(gate) else None
+
+
 def export_bundle(
     out: Path = Path("bundle"),
     scorer: Path | None = None,
@@ -124,6 +136,7 @@ def export_bundle(
     only: Iterable[str] = tuple(PARTS),
     backends: tuple[str, ...] = BACKENDS,
     log: Callable[[str], None] = print,
+    gate: spec.FaceGate = spec.GATE,
 ) -> VerifyReport:
     """Export the models into a verified TF.js bundle at `out`.
 
@@ -138,6 +151,7 @@ def export_bundle(
         only: which parts to export: any of 'detector', 'scorer', 'emotion'.
         backends: TF.js backends the check runs on in Node.
         log: where progress lines go.
+        gate: which faces are scored (spec.FaceGate), written into the manifest.
 
     Returns:
         The verification report of the installed bundle.
@@ -194,6 +208,10 @@ def export_bundle(
         if "detector" in parts:
             manifest["detector"] = spec.as_dict(detector_spec(detector))
             manifest["live"] = spec.as_dict(spec.LIVE)
+            manifest["gate"] = spec.as_dict(gate)
+            measured = gate_report(gate) if detector is None else None
+            if measured is not None:  # the rates apply to this rule, on the package's nets, only
+                manifest["gate_report"] = measured
         manifest["images"] = spec.as_dict(spec.IMAGES)
         manifest["results"] = {"csv": [list(column) for column in spec.RESULT_CSV]}
         write_manifest(tmp, manifest)

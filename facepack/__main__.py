@@ -8,7 +8,9 @@ examples:
 Detection is the `mtcnn` package, the scorer and emotion models are the Keras originals: the
 answers the browser and Node (`npx facepack analyze`) are held to. A record per photo:
 {photo, width, height, faces: [{box, landmarks, confidence, score: {expected, argmax, probs},
-emotion: {label, probs}}]}, or {photo, error} for a file that cannot be read (it is skipped).
+emotion: {label, probs}, unscored}]}, or {photo, error} for a file that cannot be read (it is skipped).
+A face below the gate (--min-confidence, --min-refined-confidence) may not be a face: it is
+listed, but not scored (score and emotion null, unscored "low_confidence").
 
 exit status: 0 every photo analysed; 1 some photos could not be read (named, and skipped);
              2 bad arguments or an output file that cannot be resumed
@@ -19,6 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from facepack.spec import add_gate_args, gate_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--resume", action="store_true",
                          help="keep what the output file(s) already hold and analyse only the photos not in them")
     analyze.add_argument("--scorer", type=Path, metavar="PATH", help="a scorer model file (default: the embedded one)")
+    add_gate_args(analyze)
     analyze.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
     return parser
+
+
+def _face_line(i: int, f: dict) -> str:
+    where = f"confidence {f['confidence']:.3f}, box [{', '.join(f'{v:.0f}' for v in f['box'])}]"
+    if f["score"] is None:
+        return f"  face {i}: not scored: may not be a face ({f['unscored']}), {where}"
+    return (f"  face {i}: score {f['score']['expected']:.1f}, {f['emotion']['label']} "
+            f"({100 * max(f['emotion']['probs']):.0f}%), {where}")
 
 
 def _summary(record: dict) -> str:
@@ -44,10 +57,7 @@ def _summary(record: dict) -> str:
     faces = record["faces"]
     lines = [f"{record['photo']} ({record['width']}x{record['height']}): "
              f"{'1 face' if len(faces) == 1 else f'{len(faces)} faces'}"]
-    for i, f in enumerate(faces, start=1):
-        lines.append(f"  face {i}: score {f['score']['expected']:.1f}, {f['emotion']['label']} "
-                     f"({100 * max(f['emotion']['probs']):.0f}%), confidence {f['confidence']:.3f}, "
-                     f"box [{', '.join(f'{v:.0f}' for v in f['box'])}]")
+    lines += [_face_line(i, f) for i, f in enumerate(faces, start=1)]
     return "\n".join(lines)
 
 
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     def pipeline():
         from facepack.pipeline import ReferencePipeline
 
-        return ReferencePipeline(args.scorer)
+        return ReferencePipeline(args.scorer, gate=gate_from_args(args))
 
     def bar(items):
         return tqdm(items, desc="analysing", unit="photo", file=sys.stderr)

@@ -4,8 +4,9 @@ One record per photo, the same as the Node CLI's (`npx facepack analyze --json`)
     {"photo", "width", "height", "faces": [face, ...]}   face: the shape of the browser's analyze()
     {"photo", "error"}                                    a file that cannot be read, skipped
 CSV has one row per face (a photo without a face, or one that failed, has one row with the
-face columns empty). Output files are replaced atomically, every few photos and at the end, so
-an interrupted run leaves a complete file that `resume` can continue.
+face columns empty; a face the gate leaves unscored has empty score columns and its reason).
+Output files are replaced atomically, every few photos and at the end, so an interrupted run
+leaves a complete file that `resume` can continue.
 """
 
 from __future__ import annotations
@@ -57,11 +58,14 @@ def csv_rows(record: dict) -> list[dict]:
     rows = []
     for i, face in enumerate(record["faces"], start=1):
         x1, y1, x2, y2 = face["box"]
-        score = face["score"]
         values = {**base, "face": i, "x1": x1, "y1": y1, "x2": x2, "y2": y2, "confidence": face["confidence"],
-                  "score": score["expected"], "score_low": score["interval"][0], "score_high": score["interval"][1],
-                  "percentile": score["percentile"], "score_argmax": score["argmax"],
-                  "emotion": face["emotion"]["label"], "emotion_probability": max(face["emotion"]["probs"])}
+                  "unscored": face.get("unscored")}
+        if face["score"] is not None:
+            score, emotion = face["score"], face["emotion"]
+            values |= {"score": score["expected"], "score_low": score["interval"][0],
+                       "score_high": score["interval"][1], "percentile": score["percentile"],
+                       "score_argmax": score["argmax"], "emotion": emotion["label"],
+                       "emotion_probability": max(emotion["probs"])}
         rows.append({name: "" if values.get(name) is None else
                      f"{values[name]:.{decimals}f}" if decimals is not None else values[name]
                      for name, decimals in spec.RESULT_CSV})

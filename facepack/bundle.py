@@ -2,7 +2,7 @@
 checking the files it lists. Used by `converter` (writes and verifies bundles), `web` (serves
 one) and `python -m facepack` (reads one); its JavaScript counterpart is js/src/bundle.js.
 
-Schema `facepack-bundle`, version 1 (docs/manifest.md describes every field):
+Schema `facepack-bundle`, version 2 (docs/manifest.md describes every field):
     schema, version, created_utc, generator, quantization,
     detector   -- every MTCNN setting (facepack.spec.DetectorSpec)
     images     -- how a photo becomes pixels (facepack.spec.ImagePolicy)
@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 SCHEMA = "facepack-bundle"
-VERSION = 1
+VERSION = 2  # 2: `gate` (spec.FaceGate), and faces carry refined_confidence
 MANIFEST = "manifest.json"
 REQUIRED = ("schema", "version", "generator", "quantization", "models", "checks", "files")
 MODEL_REQUIRED = ("path", "role", "input", "outputs", "output_nodes")

@@ -24,7 +24,11 @@ LANDMARKS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 class Face:
     box: np.ndarray  # (4,) x1, y1, x2, y2 in pixels, float
     landmarks: np.ndarray  # (5, 2) x, y in pixels, in LANDMARKS order
-    confidence: float
+    confidence: float  # the cascade's: ONet's face probability, as the `mtcnn` package gives it
+    # ONet's face probability on the face's last square, in the last refinement pass (the
+    # cascade's confidence when spec.DETECTOR.onet_refinements is 0): a second look at the
+    # face, centred on it, that spec.FaceGate reads with `confidence`.
+    refined_confidence: float | None = None
 
 
 def _mtcnn_kwargs() -> dict:
@@ -169,10 +173,11 @@ class Detector:
                 images_normalized=normalized, images_oshapes=shapes, bboxes_batch=None, **settings)
             rows = rnet(images_normalized=normalized, bboxes_batch=rows, **settings)
             rows = onet(images_normalized=normalized, bboxes_batch=rows, **settings)
+            rows = np.concatenate([rows, rows[:, 5:6]], axis=-1) if len(rows) else np.empty((0, ROW))
             for _ in range(self.spec.onet_refinements):
                 rows = _refine_with_onet(onet, normalized, rows)
         except tf.errors.InvalidArgumentError:  # what the package's detect_faces reads as "no faces"
-            rows = np.empty((0, 16))
+            rows = np.empty((0, ROW))
         if len(rows):
             rows = limit_bboxes(fix_bboxes_offsets(rows, pad), images_shapes=shapes, limit_landmarks=False)
         return _faces_from_rows(rows, len(images), scale_x, scale_y)
@@ -189,20 +194,25 @@ def _refine_with_onet(onet, normalized, rows: np.ndarray) -> np.ndarray:
     if not len(rows):
         return rows
     squares = resize_to_square(rows[:, :6])
-    offsets, landmarks, _ = onet._model(extract_patches(normalized, squares, expected_size=(48, 48)))
+    offsets, landmarks, probabilities = onet._model(extract_patches(normalized, squares, expected_size=(48, 48)))
     refined = adjust_bboxes(squares, offsets)
     refined[:, 5] = rows[:, 5]  # the cascade's confidence stays
-    return np.concatenate([refined, adjust_landmarks(landmarks, squares)], axis=-1)
+    # this pass's face probability: the row's refined confidence (its last column)
+    return np.concatenate([refined, adjust_landmarks(landmarks, squares), np.asarray(probabilities)[:, 1:2]], axis=-1)
+
+
+ROW = 17  # the columns of a cascade row here: the `mtcnn` package's 16, then the refined confidence
 
 
 def _faces_from_rows(rows, count: int, scale_x: float, scale_y: float) -> list[list[Face]]:
     faces: list[list[Face]] = [[] for _ in range(count)]
     # A row: image index, x1, y1, x2, y2, confidence, then the 5 landmarks' x, then their y
-    # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise).
-    for row in np.asarray(rows, np.float64).reshape(-1, 16):
+    # (mtcnn.utils.landmarks.parse_landmarks; the docstring of its to_json says otherwise), then
+    # the refined confidence.
+    for row in np.asarray(rows, np.float64).reshape(-1, ROW):
         landmarks = np.stack([row[6:11], row[11:16]], axis=1) * [scale_x, scale_y]
         box = row[1:5] * [scale_x, scale_y, scale_x, scale_y]
-        faces[int(row[0])].append(Face(box, landmarks, float(row[5])))
+        faces[int(row[0])].append(Face(box, landmarks, float(row[5]), float(row[16])))
     return faces
 
 

@@ -23,33 +23,39 @@ from facepack.detect import Detector, Face
 
 @dataclass(frozen=True)
 class FaceResult:
+    """One face: the detector's, then its score and emotion, or why it has none (spec.FaceGate)."""
+
     face: Face
-    score_probs: np.ndarray  # (101,) class k = k points
-    emotion_probs: np.ndarray  # (7,) in spec.EMOTION_LABELS order
+    score_probs: np.ndarray | None  # (101,) class k = k points; None when unscored
+    emotion_probs: np.ndarray | None  # (7,) in spec.EMOTION_LABELS order; None when unscored
     reference: tuple[float, ...] | None = None  # the manifest's reference ratings, in points
+    unscored: str | None = None  # a spec.UNSCORED_REASONS code; None: scored
 
     @property
-    def score(self) -> dict:
+    def score(self) -> dict | None:
         """expected, argmax, interval and percentile (facepack.score)."""
-        return score.summarize(self.score_probs, self.reference)
+        return None if self.score_probs is None else score.summarize(self.score_probs, self.reference)
 
     @property
-    def expected(self) -> float:
+    def expected(self) -> float | None:
         """Expected score in points: sum_k p_k * k."""
-        return self.score["expected"]
+        return None if self.score_probs is None else self.score["expected"]
 
     @property
-    def emotion(self) -> str:
-        return spec.EMOTION_LABELS[int(np.argmax(self.emotion_probs))]
+    def emotion(self) -> str | None:
+        return None if self.emotion_probs is None else spec.EMOTION_LABELS[int(np.argmax(self.emotion_probs))]
 
     def as_dict(self) -> dict:
         """The same shape as one face of the browser's `analyze` result."""
+        scored = self.unscored is None
         return {
             "box": self.face.box.tolist(),
             "landmarks": self.face.landmarks.tolist(),
             "confidence": self.face.confidence,
-            "score": {**self.score, "probs": self.score_probs.tolist()},
-            "emotion": {"label": self.emotion, "probs": self.emotion_probs.tolist()},
+            "refined_confidence": self.face.refined_confidence,
+            "score": {**self.score, "probs": self.score_probs.tolist()} if scored else None,
+            "emotion": {"label": self.emotion, "probs": self.emotion_probs.tolist()} if scored else None,
+            "unscored": self.unscored,
         }
 
 
@@ -59,9 +65,11 @@ class ReferencePipeline:
     Args:
         scorer: path of a scorer model (.keras/.h5/SavedModel); None means the embedded default.
         detector: a `python -m training detector` run folder; None means the `mtcnn` package's nets.
+        gate: which faces are scored (spec.FaceGate); None means spec.GATE, as bundles carry it.
     """
 
-    def __init__(self, scorer: Path | None = None, detector: Path | None = None) -> None:
+    def __init__(self, scorer: Path | None = None, detector: Path | None = None,
+                 gate: spec.FaceGate | None = None) -> None:
         from facepack.models import load_emotion, load_scorer
 
         self.detector = Detector(detector)
@@ -72,6 +80,7 @@ class ReferencePipeline:
         self.reference = tuple(reference["points"]) if reference else None
         self.emotion = load_emotion().model
         self.emotion_crop = spec.EMOTION_CROP
+        self.gate = gate or spec.GATE
         self.timings: dict[str, float] = {}
 
     def detect(self, image: np.ndarray) -> list[Face]:
@@ -92,14 +101,19 @@ class ReferencePipeline:
         return np.asarray(self.emotion(crops, training=False))
 
     def results(self, image: np.ndarray, faces: list[Face]) -> list[FaceResult]:
-        """Score and emotion of the given faces of an RGB uint8 (H, W, 3) photo."""
+        """Score and emotion of the given faces of an RGB uint8 (H, W, 3) photo; a face the gate
+        stops (self.gate) keeps its place, unscored."""
+        reasons = [self.gate.reason(f.confidence, f.refined_confidence) for f in faces]
+        scored = [f for f, reason in zip(faces, reasons, strict=True) if reason is None]
         t = time.perf_counter()
-        scores = self.score(self.scorer_crops(image, faces))
+        scores = iter(self.score(self.scorer_crops(image, scored)))
         self.timings["scorer"] = 1000 * (time.perf_counter() - t)
         t = time.perf_counter()
-        emotions = self.emotions(crop_faces(image, faces, self.emotion_crop))
+        emotions = iter(self.emotions(crop_faces(image, scored, self.emotion_crop)))
         self.timings["emotion"] = 1000 * (time.perf_counter() - t)
-        return [FaceResult(f, s, e, self.reference) for f, s, e in zip(faces, scores, emotions, strict=True)]
+        return [FaceResult(f, next(scores), next(emotions), self.reference) if reason is None
+                else FaceResult(f, None, None, self.reference, reason)
+                for f, reason in zip(faces, reasons, strict=True)]
 
     def analyze(self, image: np.ndarray) -> list[FaceResult]:
         """Every face in an RGB uint8 (H, W, 3) photo, in the detector's order. `self.timings`

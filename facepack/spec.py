@@ -157,7 +157,70 @@ class LiveSpec:
                              f"0 <= smoothing < 1 and 0 <= edge < 0.5: {self}")
 
 
+@dataclass(frozen=True)
+class FaceGate:
+    """Which detections are scored. The detector keeps what the `mtcnn` package keeps (ONet's face
+    probability >= threshold_onet); of those, the scorer and the emotion model run only on faces
+    whose cascade confidence reaches `min_confidence` and whose refined confidence (ONet's face
+    probability on the face's last square, facepack.detect.Face.refined_confidence) reaches
+    `min_refined_confidence`. A face below either stays in the results as the detector gave it,
+    with its score and emotion null and `unscored` giving the reason (UNSCORED_REASONS).
+    facepack/pipeline.py and js/src/facepack.js apply it alike."""
+
+    # Chosen on validation photos by `python -m training detector-gate` (MODEL_CARD.md gives the
+    # rates it measured on the test photos: real faces left unscored, false detections scored).
+    min_confidence: float = 0.8  # the `mtcnn` package's threshold_onet: no more than the detector asks
+    min_refined_confidence: float = 0.8
+
+    def __post_init__(self) -> None:
+        for name in ("min_confidence", "min_refined_confidence"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"FaceGate.{name} must be between 0 and 1, not {getattr(self, name)}")
+
+    def reason(self, confidence: float, refined_confidence: float) -> str | None:
+        """Why a face of these confidences is not scored; None: it is scored."""
+        if confidence >= self.min_confidence and refined_confidence >= self.min_refined_confidence:
+            return None
+        return "low_confidence"
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return value
+
+
+def add_gate_args(parser) -> None:
+    """--min-confidence and --min-refined-confidence: the gate's thresholds on a command line
+    (python -m facepack analyze, python -m converter export)."""
+    parser.add_argument("--min-confidence", type=_share, default=None, metavar="P",
+                        help="the gate: score only faces whose cascade confidence reaches P, 0-1 "
+                             f"(default: {FaceGate.min_confidence}); below it a face is listed, not scored")
+    parser.add_argument("--min-refined-confidence", type=_share, default=None, metavar="P",
+                        help="the gate: ... and whose refined confidence (ONet again, on the face's own square) "
+                             f"reaches P (default: {FaceGate.min_refined_confidence})")
+
+
+def gate_from_args(args) -> FaceGate:
+    """The gate a command line asks for: spec.GATE with the thresholds it gives."""
+    from dataclasses import replace
+
+    given = {k: getattr(args, k) for k in ("min_confidence", "min_refined_confidence") if getattr(args, k) is not None}
+    return replace(GATE, **given)
+
+
+# `unscored` reason codes: "low_confidence": a confidence is below its FaceGate threshold (the face
+# may not be a face).
+UNSCORED_REASONS = ("low_confidence",)
+
 DETECTOR = DetectorSpec()
+GATE = FaceGate()
 IMAGES = ImagePolicy()
 SCORE = ScoreSpec()
 LIVE = LiveSpec()
@@ -176,11 +239,12 @@ EMOTION_LABELS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "
 
 # A results table has one row per face (python -m facepack analyze --csv, the page's CSV download):
 # (column, decimals; None: written as it is). A photo without a face, or one that could not be
-# read, has one row with the face columns empty.
+# read, has one row with the face columns empty. A face the gate leaves unscored (FaceGate) has
+# its score and emotion columns empty and its reason in `unscored`.
 RESULT_CSV: tuple[tuple[str, int | None], ...] = (
     ("photo", None), ("width", None), ("height", None), ("face", None), ("x1", 2), ("y1", 2), ("x2", 2), ("y2", 2),
     ("confidence", 5), ("score", 3), ("score_low", None), ("score_high", None), ("percentile", 2),
-    ("score_argmax", None), ("emotion", None), ("emotion_probability", 4), ("error", None))
+    ("score_argmax", None), ("emotion", None), ("emotion_probability", 4), ("unscored", None), ("error", None))
 
 # Scorer and emotion graphs take RGB pixels as float32 in [0, 255], NHWC; any normalisation is
 # inside the graph, so the browser feeds the crop as it comes from the canvas.

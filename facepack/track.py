@@ -10,6 +10,8 @@
              edge (at_edge); the others keep their track's last score and emotion. On each
              scoring the shown score and emotion are smoothed:
              shown = smoothing * shown before + (1 - smoothing) * this frame's
+             A face the gate stops (spec.FaceGate) on a scoring frame is unscored, and its track
+             shows nothing until a scoring frame passes it; smoothing then starts again.
 
 A keyframe is the first frame, every spec.LIVE.keyframe_every-th frame, and the frame after a
 face was lost (or when there is no track).
@@ -55,8 +57,8 @@ def iou(a, b) -> float:
 class Track:
     id: int
     result: FaceResult  # this frame's face; its score and emotion from the last frame that scored it
-    shown_score: float  # smoothed expected score, points
-    shown_emotion: np.ndarray  # smoothed emotion probabilities
+    shown_score: float | None  # smoothed expected score, points; None while the face is unscored
+    shown_emotion: np.ndarray | None  # smoothed emotion probabilities; None while unscored
     scored: bool = True  # whether this frame scored the face
 
 
@@ -69,8 +71,22 @@ class LiveFrame:
         """The shape of js/src/live.js's step(): {keyframe, faces: [{id, scored, ...face, shown}]}."""
         return {"keyframe": self.keyframe, "faces": [
             {"id": t.id, "scored": t.scored, **t.result.as_dict(),
-             "shown": {"score": t.shown_score, "emotion": spec.EMOTION_LABELS[int(np.argmax(t.shown_emotion))],
-                       "emotion_probs": t.shown_emotion.tolist()}} for t in self.tracks]}
+             "shown": _shown(t)} for t in self.tracks]}
+
+
+def _shown(track: Track) -> dict:
+    if track.shown_score is None:
+        return {"score": None, "emotion": None, "emotion_probs": None}
+    return {"score": track.shown_score, "emotion": spec.EMOTION_LABELS[int(np.argmax(track.shown_emotion))],
+            "emotion_probs": track.shown_emotion.tolist()}
+
+
+def _smoothed(before: float | np.ndarray | None, now, s: float):
+    """`s` * before + (1 - `s`) * now; `now` alone when there is no before, None when `now` is None."""
+    if now is None:
+        return None
+    now = np.asarray(now, np.float64) if np.ndim(now) else float(now)
+    return now if before is None else s * before + (1 - s) * now
 
 
 class Tracker:
@@ -101,14 +117,15 @@ class Tracker:
         for (track, face), scoring in zip(matched, due, strict=True):
             if scoring:
                 r = next(results)
-                tracks.append(Track(track.id, r, s * track.shown_score + (1 - s) * r.expected,
-                                    s * track.shown_emotion + (1 - s) * np.asarray(r.emotion_probs, np.float64)))
+                tracks.append(Track(track.id, r, _smoothed(track.shown_score, r.expected, s),
+                                    _smoothed(track.shown_emotion, r.emotion_probs, s)))
             else:
                 last = track.result
-                tracks.append(Track(track.id, FaceResult(face, last.score_probs, last.emotion_probs, last.reference),
+                tracks.append(Track(track.id, FaceResult(face, last.score_probs, last.emotion_probs, last.reference,
+                                                         last.unscored),
                                     track.shown_score, track.shown_emotion, scored=False))
         for r in results:
-            tracks.append(Track(self.next_id, r, r.expected, np.asarray(r.emotion_probs, np.float64)))
+            tracks.append(Track(self.next_id, r, _smoothed(None, r.expected, s), _smoothed(None, r.emotion_probs, s)))
             self.next_id += 1
         self.tracks = tracks
         self.frame += 1

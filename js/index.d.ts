@@ -15,8 +15,10 @@ export interface Face {
   box: Box;
   /** left eye, right eye, nose, left mouth corner, right mouth corner */
   landmarks: [Point, Point, Point, Point, Point];
-  /** ONet's face probability */
+  /** ONet's face probability, as the cascade gives it */
   confidence: number;
+  /** ONet's face probability on the face's own square, in the last refinement pass (the gate reads both) */
+  refined_confidence: number;
 }
 
 /** What a face's scorer probabilities say (scoreSummary). */
@@ -34,10 +36,21 @@ export interface ScoreSummary {
 }
 
 export interface AnalyzedFace extends Face {
-  /** expected = sum_k p_k * k points (0-100); argmax = the most probable k; probs: 101 values; interval; percentile */
-  score: ScoreSummary;
-  /** label: one of the manifest's 7 FER2013 labels; probs in that order */
-  emotion: { label: string; probs: number[] };
+  /** expected = sum_k p_k * k points (0-100); argmax = the most probable k; probs: 101 values; interval; percentile. null when unscored */
+  score: ScoreSummary | null;
+  /** label: one of the manifest's 7 FER2013 labels; probs in that order. null when unscored */
+  emotion: { label: string; probs: number[] } | null;
+  /** null: scored; 'low_confidence': the detector's confidence is below the gate (Facepack.gate), so it may not be a face and nothing was run on it */
+  unscored: UnscoredReason | null;
+}
+
+/** Why a face was not scored (facepack.spec.UNSCORED_REASONS). */
+export type UnscoredReason = 'low_confidence';
+
+/** Which faces are scored: the manifest's `gate` (facepack.spec.FaceGate). */
+export interface Gate {
+  /** a face is scored when its detector confidence is at least this (0-1) */
+  min_confidence: number;
 }
 
 /** RGB or RGBA bytes, row by row (what Node's readPhoto gives). */
@@ -70,6 +83,8 @@ export interface LoadOptions {
   /** WASM's XNNPACK threads: true (default) the logical cores halved, at least 2 on 2 cores, at most 8; a number: that many; false: WASM's build without threads */
   wasmThreads?: boolean | number;
   onProgress?: (done: number, total: number) => void;
+  /** score only faces the detector is at least this sure of, 0-1 (default: the manifest's gate.min_confidence) */
+  minFaceConfidence?: number;
 }
 
 /** A manifest's models.<name>.crop (facepack.spec.CropRule): the square patch the scorer or the emotion model sees. */
@@ -97,6 +112,8 @@ export interface Manifest {
   schema: 'facepack-bundle';
   version: number;
   detector: Record<string, number | string>;
+  gate: Gate;
+  live: LiveSettings;
   images: { max_pixels: number; orientation: string; color_profile: string; channels: string };
   models: Record<string, Record<string, unknown>>;
   files: { path: string; bytes: number; sha256: string }[];
@@ -108,6 +125,8 @@ export class Facepack {
   /** Start a backend, read and check the bundle (sha256 of every file, every setting), load its models. */
   static load(source?: string | BundleSource, options?: LoadOptions): Promise<Facepack>;
   readonly manifest: Manifest;
+  /** which faces are scored: the manifest's gate, or LoadOptions.minFaceConfidence */
+  readonly gate: Gate;
   /** the backend actually running */
   readonly backend: Backend;
   readonly backendReason: string;
@@ -117,7 +136,7 @@ export class Facepack {
   readonly loadTimings: Record<string, number>;
   /** milliseconds per stage of the last analyze(): pixels, pnet, rnet, onet, scorer, emotion, total */
   timings: Record<string, number>;
-  /** Every face with its score and emotion, highest confidence first. */
+  /** Every face with its score and emotion (or, below the gate, `unscored`), highest confidence first. */
   analyze(source: ImageSource): Promise<AnalyzedFace[]>;
   /** The MTCNN cascade only. */
   detect(source: ImageSource): Promise<Face[]>;
@@ -135,6 +154,7 @@ export class FacepackWorker {
   static load(source: string, options: WorkerLoadOptions): Promise<FacepackWorker>;
   readonly worker: Worker;
   readonly manifest: Manifest;
+  readonly gate: Gate;
   readonly backend: Backend;
   readonly backendReason: string;
   readonly fallbacks: { backend: string; error: string }[];
@@ -236,7 +256,8 @@ export interface LiveSettings {
 export interface TrackedFace extends AnalyzedFace {
   id: number;
   scored: boolean;
-  shown: { score: number; emotion: string; emotion_probs: number[] };
+  /** all null while the gate leaves the face unscored */
+  shown: { score: number | null; emotion: string | null; emotion_probs: number[] | null };
 }
 /** Video: the full cascade on keyframes, RNet and ONet on each face's last box in between. */
 export class LiveTracker {
@@ -270,8 +291,8 @@ export function scoreSummary(
   probs: number[],
   score: { interval: [number, number]; reference?: { points?: readonly number[] } | null },
 ): ScoreSummary;
-/** Throw SettingsError naming the first setting of a manifest (images, detector, crop rules, score) this code does not implement. */
-export function checkSettings(manifest: Pick<Manifest, 'images' | 'detector' | 'models'>): void;
+/** Throw SettingsError naming the first setting of a manifest (images, detector, gate, live, crop rules, score) this code does not implement. */
+export function checkSettings(manifest: Pick<Manifest, 'images' | 'detector' | 'gate' | 'live' | 'models'>): void;
 /** Run every model of a bundle on its stored check inputs and compare with the stored Keras outputs. */
 export function runSelfTest(
   source: string | BundleSource,

@@ -13,6 +13,7 @@ examples:
   python -m training detector --negatives /usr/share/doc/opencv-doc/examples/data --name det
                                                            # PNet, RNet, ONet on SCUT's 60/40 train split
   python -m training detector-cascade runs/det             # an older run: choose its ONet passes
+  python -m training detector-gate --name gate             # which detections are faces: the gate's rule
   python -m training emotion --csv fer2013.csv --name emo  # a ResNet on FER2013's 7 classes
 
 Training photos are augmented from the whole photo (turned up to 40 degrees, shrunk, framed,
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{crop,fit,evaluate,robustness,ship,detector,detector-cascade,emotion}")
+                                metavar="{crop,fit,evaluate,robustness,ship,detector,detector-cascade,detector-gate,emotion}")
     commands = [p for trainer in TRAINERS for p in trainer.add_commands(sub)]
     parser.add_argument("--verbose", action=argparse.BooleanOptionalAction, default=False,
                         help="show TensorFlow's own log lines too (default: %(default)s)")

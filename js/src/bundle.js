@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 export const SCHEMA = 'facepack-bundle';
-export const SUPPORTED_VERSION = 1;
+export const SUPPORTED_VERSION = 2; // facepack/bundle.py VERSION: 2 added `gate`
 export const MANIFEST = 'manifest.json';
 
 /**

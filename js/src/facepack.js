@@ -2,9 +2,11 @@
 //
 //   const fp = await Facepack.load(source, { backend: 'auto' });   // 'webgpu', 'webgl', 'wasm', 'cpu'
 //   const faces = await fp.analyze(imageOrCanvasOrVideoOrPixels);
-//   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence,
-//   //   score: {expected, argmax, probs, interval, percentile}, emotion: {label, probs}}],
-//   highest confidence first (score.js says what the score fields mean)
+//   // [{box: [x1, y1, x2, y2], landmarks: [[x, y] x 5], confidence, refined_confidence,
+//   //   score: {expected, argmax, probs, interval, percentile}, emotion: {label, probs}, unscored: null}],
+//   highest confidence first (score.js says what the score fields mean). A face below the gate
+//   (manifest `gate`, facepack.spec.FaceGate) may not be a face: it is listed with score and
+//   emotion null and `unscored` giving the reason ('low_confidence').
 //   fp.timings      // milliseconds per stage of the last analyze()
 //   fp.loadTimings  // ms: backend start, manifest, fetch + sha256 (these overlap), model load, total
 //
@@ -25,7 +27,7 @@ import { runPNet } from './pnet.js';
 import { resizeArea } from './pyramid.js';
 import { runRNet } from './rnet.js';
 import { argmax, scoreSummary } from './score.js';
-import { checkSettings } from './settings.js';
+import { checkGate, checkSettings } from './settings.js';
 
 const MODELS = ['pnet', 'rnet', 'onet', 'scorer', 'emotion'];
 
@@ -41,8 +43,10 @@ function rows(flat, width) {
 }
 
 export class Facepack {
-  constructor(manifest, models, started, loadTimings) {
+  constructor(manifest, models, started, loadTimings, gate = {}) {
     this.manifest = manifest;
+    // Which faces are scored: the manifest's gate, with any threshold load() was given instead.
+    this.gate = { ...manifest.gate, ...gate };
     this.models = models;
     this.backend = started.backend; // the backend actually running
     this.backendReason = started.reason; // why: 'asked for', or what 'auto' saw
@@ -57,9 +61,12 @@ export class Facepack {
    * webgl -> wasm -> cpu), read the bundle from `source`, check every file against the manifest's sha256 and
    * every setting against what this code implements, and load the five graph models.
    * @param {string | {read(path: string): Promise<Uint8Array>}} source a bundle URL, or a source
-   * @param {object} [options] backend, wasmPaths, wasmThreads, onProgress(done, total)
+   * @param {object} [options] backend, wasmPaths, wasmThreads, onProgress(done, total),
+   *   gate ({min_confidence, min_refined_confidence}, either or both, 0-1: the thresholds a face
+   *   must reach to be scored, instead of the manifest's gate)
    */
-  static async load(source = '/bundle/', { backend = 'auto', wasmPaths, wasmThreads = true, onProgress = () => {} } = {}) {
+  static async load(source = '/bundle/', { backend = 'auto', wasmPaths, wasmThreads = true, onProgress = () => {}, gate } = {}) {
+    if (gate !== undefined) checkGate(gate, 'options.gate', true);
     const bundle = typeof source === 'string' ? urlSource(source) : source;
     // The backend starts (WASM compiles its binary) while the bundle downloads and is checked.
     const timings = {};
@@ -88,7 +95,7 @@ export class Facepack {
     for (const name of MODELS) models[name] = await loadModel(manifest.models[name], files);
     timings.models = since(t1);
     timings.total = since(t0);
-    return new Facepack(manifest, models, started, timings);
+    return new Facepack(manifest, models, started, timings, gate);
   }
 
   run(name, x) {
@@ -147,6 +154,7 @@ export class Facepack {
           box: [b.x1 * sx, b.y1 * sy, b.x2 * sx, b.y2 * sy],
           landmarks: b.landmarks.map(([x, y]) => [x * sx, y * sy]),
           confidence: b.score,
+          refined_confidence: b.refinedScore ?? b.score, // the cascade's without refinement passes
         }));
     } finally {
       normalized.dispose();
@@ -172,9 +180,21 @@ export class Facepack {
     }
   }
 
-  /** Score and emotion of the given faces of {rgb, width, height} (Python: ReferencePipeline.results). */
-  async results(pixels, faces) {
-    if (faces.length === 0) return [];
+  /** Why a face is not scored ('low_confidence'), or null: it is (Python: spec.FaceGate.reason). */
+  unscoredReason(face) {
+    const { min_confidence: confidence, min_refined_confidence: refined } = this.gate;
+    return face.confidence >= confidence && face.refined_confidence >= refined ? null : 'low_confidence';
+  }
+
+  /**
+   * Score and emotion of the given faces of {rgb, width, height} (Python: ReferencePipeline.results);
+   * a face the gate stops keeps its place, unscored.
+   */
+  async results(pixels, allFaces) {
+    if (allFaces.length === 0) return [];
+    const reasons = allFaces.map((face) => this.unscoredReason(face));
+    const faces = allFaces.filter((_, i) => reasons[i] === null);
+    if (faces.length === 0) return allFaces.map((face, i) => ({ ...face, score: null, emotion: null, unscored: reasons[i] }));
     const { scorer, emotion } = this.manifest.models;
     let t = performance.now();
     const scoreCrops = cropFaces(pixels, faces, scorer.crop);
@@ -184,11 +204,18 @@ export class Facepack {
     const emotionCrops = cropFaces(pixels, faces, emotion.crop);
     const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
     this.timings.emotion = performance.now() - t;
-    return faces.map((face, i) => ({
-      ...face,
-      score: scoreSummary(scores[i], scorer.score),
-      emotion: { label: emotion.labels[argmax(emotions[i])], probs: emotions[i] },
-    }));
+    let next = 0;
+    return allFaces.map((face, i) => {
+      if (reasons[i] !== null) return { ...face, score: null, emotion: null, unscored: reasons[i] };
+      const k = next;
+      next += 1;
+      return {
+        ...face,
+        score: scoreSummary(scores[k], scorer.score),
+        emotion: { label: emotion.labels[argmax(emotions[k])], probs: emotions[k] },
+        unscored: null,
+      };
+    });
   }
 
   /**

@@ -38,7 +38,7 @@ export class FacepackWorker {
   constructor(worker, calls, info) {
     this.worker = worker;
     this.calls = calls;
-    Object.assign(this, info); // manifest, backend, backendReason, fallbacks, wasm, loadTimings
+    Object.assign(this, info); // manifest, gate, backend, backendReason, fallbacks, wasm, loadTimings
     this.timings = {};
   }
 
@@ -46,11 +46,11 @@ export class FacepackWorker {
    * Start `worker` (a module Worker whose script calls serveFacepack(), or that script's URL)
    * and load the bundle at `source` in it, as Facepack.load does.
    * @param {string} source the bundle's URL
-   * @param {object} options worker (required), backend, wasmPaths, wasmThreads, onProgress(done, total)
+   * @param {object} options worker (required), backend, wasmPaths, wasmThreads, onProgress(done, total), gate
    */
   static async load(
     source = '/bundle/',
-    { worker, backend = 'auto', wasmPaths = defaultWasmPaths(), wasmThreads = true, onProgress = () => {} } = {},
+    { worker, backend = 'auto', wasmPaths = defaultWasmPaths(), wasmThreads = true, onProgress = () => {}, gate } = {},
   ) {
     if (!worker) {
       throw new Error(
@@ -82,7 +82,12 @@ export class FacepackWorker {
         pending.set(id, { resolve, reject });
         started.postMessage({ id, method, args }, transfer);
       });
-    const options = { backend, wasmThreads, ...(wasmPaths ? { wasmPaths: absolute(wasmPaths) } : {}) };
+    const options = {
+      backend,
+      wasmThreads,
+      ...(wasmPaths ? { wasmPaths: absolute(wasmPaths) } : {}),
+      ...(gate === undefined ? {} : { gate }),
+    };
     try {
       const info = await calls('load', { source: absolute(source), options });
       return new FacepackWorker(started, calls, info);

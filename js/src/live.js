@@ -4,7 +4,8 @@
 //
 //   const live = new LiveTracker(fp);
 //   const frame = await live.step(videoOrCanvasOrImageData);   // {keyframe, faces: [...]}
-//   // each face: {id, box, landmarks, confidence, score, emotion, shown: {score, emotion, emotion_probs}}
+//   // each face: {id, box, landmarks, confidence, score, emotion, unscored, shown: {score, emotion, emotion_probs}}
+//   // (a face the gate leaves unscored: score, emotion and shown's fields null)
 import { rgbPixels } from './image.js';
 import { argmax } from './score.js';
 
@@ -31,6 +32,20 @@ export function iou(a, b) {
   const inter = w * h;
   const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
   return union > 0 ? inter / union : 0;
+}
+
+/**
+ * A track's shown score and emotion after a frame scored its face `r`: smoothed with what it
+ * showed before (`track`; null for a new track), started afresh after an unscored stretch, and
+ * null while the gate leaves the face unscored (Python: facepack.track._smoothed).
+ */
+function shown(track, r, s) {
+  if (r.unscored) return { shownScore: null, shownEmotion: null };
+  if (!track || track.shownScore === null) return { shownScore: r.score.expected, shownEmotion: [...r.emotion.probs] };
+  return {
+    shownScore: s * track.shownScore + (1 - s) * r.score.expected,
+    shownEmotion: track.shownEmotion.map((p, k) => s * p + (1 - s) * r.emotion.probs[k]),
+  };
 }
 
 export class LiveTracker {
@@ -60,26 +75,24 @@ export class LiveTracker {
     const { matched, fresh, lost } = this.match(faces, keyframe);
     // The scorer and emotion run on every face on a scoring frame, on a face at the frame's edge,
     // and on new tracks' faces; the other faces keep their track's last score and emotion.
-    const every = settings.score_every ?? 1; // bundles from before score_every: every frame
-    const due = matched.map(([, face]) => this.frame % every === 0 || atEdge(face.box, pixels.width, pixels.height, settings.edge));
+    const due = matched.map(
+      ([, face]) => this.frame % settings.score_every === 0 || atEdge(face.box, pixels.width, pixels.height, settings.edge),
+    );
     const toScore = [...matched.filter((_, i) => due[i]).map(([, face]) => face), ...fresh];
     const results = await fp.results(pixels, toScore);
     const s = settings.smoothing;
     let next = 0;
     const tracks = matched.map(([track, face], i) => {
-      if (!due[i]) return { ...track, face: { ...face, score: track.face.score, emotion: track.face.emotion }, scored: false };
+      if (!due[i]) {
+        const { score, emotion, unscored } = track.face;
+        return { ...track, face: { ...face, score, emotion, unscored }, scored: false };
+      }
       const r = results[next];
       next += 1;
-      return {
-        id: track.id,
-        face: r,
-        shownScore: s * track.shownScore + (1 - s) * r.score.expected,
-        shownEmotion: track.shownEmotion.map((p, k) => s * p + (1 - s) * r.emotion.probs[k]),
-        scored: true,
-      };
+      return { id: track.id, face: r, ...shown(track, r, s), scored: true };
     });
     for (const r of results.slice(next)) {
-      tracks.push({ id: this.nextId, face: r, shownScore: r.score.expected, shownEmotion: [...r.emotion.probs], scored: true });
+      tracks.push({ id: this.nextId, face: r, ...shown(null, r, s), scored: true });
       this.nextId += 1;
     }
     this.tracks = tracks;
@@ -93,7 +106,10 @@ export class LiveTracker {
         id: t.id,
         scored: t.scored,
         ...t.face,
-        shown: { score: t.shownScore, emotion: fp.manifest.models.emotion.labels[argmax(t.shownEmotion)], emotion_probs: t.shownEmotion },
+        shown:
+          t.shownScore === null
+            ? { score: null, emotion: null, emotion_probs: null }
+            : { score: t.shownScore, emotion: fp.manifest.models.emotion.labels[argmax(t.shownEmotion)], emotion_probs: t.shownEmotion },
       })),
     };
   }

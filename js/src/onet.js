@@ -32,11 +32,12 @@ export async function runONet(normalized, boxes, model, entry, detector) {
 
 /**
  * One more ONet pass over the cascade's faces, each on its last box squared: new boxes and
- * landmarks, the same faces and scores (no threshold, no NMS). The manifest's
- * detector.onet_refinements says how many passes follow the cascade.
+ * landmarks, the same faces and scores (no threshold, no NMS), and this pass's face probability
+ * as `refinedScore` (Python: Face.refined_confidence). The manifest's detector.onet_refinements
+ * says how many passes follow the cascade.
  */
 export async function refineWithONet(normalized, faces, model, entry, detector) {
   if (faces.length === 0) return faces;
   const refined = await onet(normalized, square(faces), model, entry, detector);
-  return refined.map((box, i) => ({ ...box, score: faces[i].score }));
+  return refined.map((box, i) => ({ ...box, score: faces[i].score, refinedScore: box.score }));
 }

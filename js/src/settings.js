@@ -1,7 +1,7 @@
 // Everything a bundle's manifest asks of this code, checked once when the bundle loads, so a
 // value this code does not implement is refused with a message naming the field instead of
 // being silently treated as another. Python counterpart: the __post_init__ checks of
-// facepack/spec.py (DetectorSpec, CropRule, ImagePolicy) and facepack.detect.check_package_settings.
+// facepack/spec.py (DetectorSpec, CropRule, ImagePolicy, FaceGate, LiveSpec) and facepack.detect.check_package_settings.
 import { NMS_METHODS } from './boxes.js';
 import { checkCropRule } from './crop.js';
 
@@ -70,10 +70,59 @@ export function checkDetector(d) {
   }
 }
 
+/**
+ * The manifest's `gate` (facepack.spec.FaceGate): which faces are scored. `partial`: a load
+ * option, which may give either threshold alone.
+ */
+export function checkGate(gate, where = 'gate', partial = false) {
+  if (!gate || typeof gate !== 'object') {
+    throw new SettingsError(`${where} must be {min_confidence, min_refined_confidence}, not ${JSON.stringify(gate)}`, {
+      field: where,
+      value: String(gate),
+    });
+  }
+  for (const key of ['min_confidence', 'min_refined_confidence']) {
+    const value = gate[key];
+    if (partial && value === undefined) continue;
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new SettingsError(`${where}.${key} must be a number from 0 to 1, not ${JSON.stringify(value)}`, {
+        field: `${where}.${key}`,
+        value: String(value),
+      });
+    }
+  }
+  const unknown = Object.keys(gate).filter((key) => !['min_confidence', 'min_refined_confidence'].includes(key));
+  if (unknown.length) {
+    throw new SettingsError(`${where} has no setting ${unknown.join(', ')} (min_confidence, min_refined_confidence)`, {
+      field: `${where}.${unknown[0]}`,
+      value: String(gate[unknown[0]]),
+    });
+  }
+}
+
+/** The manifest's `live` settings (facepack.spec.LiveSpec). */
+export function checkLive(live) {
+  for (const key of ['keyframe_every', 'score_every']) positive(`live.${key}`, live[key], true);
+  for (const [key, high] of [
+    ['margin', 1],
+    ['smoothing', 1],
+    ['edge', 0.5],
+  ]) {
+    if (typeof live[key] !== 'number' || !(live[key] >= 0 && live[key] < high)) {
+      throw new SettingsError(`live.${key} must be a number from 0 to below ${high}, not ${JSON.stringify(live[key])}`, {
+        field: `live.${key}`,
+        value: String(live[key]),
+      });
+    }
+  }
+}
+
 /** Every rule of a manifest that analysis needs; throws SettingsError naming the first bad field. */
 export function checkSettings(manifest) {
   checkImagePolicy(manifest.images);
   checkDetector(manifest.detector);
+  checkGate(manifest.gate);
+  checkLive(manifest.live);
   for (const name of ['scorer', 'emotion']) {
     const rule = manifest.models[name].crop;
     try {

@@ -36,8 +36,8 @@ export function serveFacepack(scope = self) {
     async load({ source, options }) {
       if (fp) throw new Error('this worker has loaded a bundle already');
       fp = await Facepack.load(source, { ...options, onProgress: (done, total) => scope.postMessage({ progress: [done, total] }) });
-      const { manifest, backend, backendReason, fallbacks, wasm, loadTimings } = fp;
-      return { manifest, backend, backendReason, fallbacks, wasm, loadTimings };
+      const { manifest, gate, backend, backendReason, fallbacks, wasm, loadTimings } = fp;
+      return { manifest, gate, backend, backendReason, fallbacks, wasm, loadTimings };
     },
     // With `crops` (a crop rule), also each face's crop as RGB bytes (what a page shows).
     async analyze(message) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { checkSettings } from '../src/settings.js';
+import { checkGate, checkSettings } from '../src/settings.js';
 
 const manifest = () => ({
   images: { max_pixels: 100e6, orientation: 'exif', color_profile: 'ignored', channels: 'RGB' },
@@ -25,6 +25,8 @@ const manifest = () => ({
     onet_size: 48,
     max_side: 1024,
   },
+  gate: { min_confidence: 0.8, min_refined_confidence: 0.5 },
+  live: { keyframe_every: 10, margin: 0.1, smoothing: 0.5, score_every: 5, edge: 0.01 },
   models: {
     scorer: {
       crop: { anchor: 'landmarks', size: 3.2, output: 150, fill: 0, resize: 'bilinear', rotate: 'eyes' },
@@ -82,6 +84,34 @@ for (const [where, change, message] of [
     /pnet_window_start 12 must be an integer below/,
   ],
   [
+    'gate.min_refined_confidence',
+    (m) => {
+      m.gate.min_refined_confidence = 1.5;
+    },
+    /gate\.min_refined_confidence must be a number from 0 to 1, not 1\.5/,
+  ],
+  [
+    'gate',
+    (m) => {
+      delete m.gate;
+    },
+    /gate must be \{min_confidence, min_refined_confidence\}/,
+  ],
+  [
+    'live.score_every',
+    (m) => {
+      m.live.score_every = 0;
+    },
+    /live\.score_every must be a positive integer/,
+  ],
+  [
+    'live.smoothing',
+    (m) => {
+      m.live.smoothing = 1;
+    },
+    /live\.smoothing must be a number from 0 to below 1/,
+  ],
+  [
     'models.scorer.crop.rotate',
     (m) => {
       m.models.scorer.crop.rotate = 'nose';
@@ -107,4 +137,14 @@ test('a score interval that is not two quantiles is refused', () => {
   const m = manifest();
   m.models.scorer.score.interval = [0.9, 0.1];
   assert.throws(() => checkSettings(m), /models\.scorer\.score\.interval \[0\.9,0\.1\]/);
+});
+
+test('a load option may give one gate threshold, but not an unknown one or one out of range', () => {
+  assert.doesNotThrow(() => checkGate({ min_refined_confidence: 0.3 }, 'options.gate', true));
+  assert.throws(
+    () => checkGate({ min_confidence: -0.1 }, 'options.gate', true),
+    /options\.gate\.min_confidence must be a number from 0 to 1/,
+  );
+  assert.throws(() => checkGate({ threshold: 0.9 }, 'options.gate', true), /options\.gate has no setting threshold/);
+  assert.throws(() => checkGate({ min_confidence: 0.9 }), /gate\.min_refined_confidence must be a number/);
 });

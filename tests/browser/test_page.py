@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from facepack import assets
+from facepack import assets, spec
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, MAIN_THREAD, WEBGPU_ARGS, b64, open_page, serve
 from tests.support.photos import generated
 from tests.support.reports import REPORT_DIR
@@ -57,7 +60,16 @@ def test_sample_button_analyses_a_served_sample(ready_page):
     assert n >= 1
     heading = page.locator("#results .result h3").first.text_content()
     assert heading.startswith(f"sample2.jpg: {n} face{'s' if n > 1 else ''} "), (heading, n)
-    assert page.locator("#card").text_content().count("Pearson") >= 1
+    card = page.locator("#card").text_content()
+    assert card.count("Pearson") >= 1
+    # The shipped gate: sample2's woman looking down (refined confidence 0.68, MODEL_CARD.md) is
+    # listed, not scored; the card gives the gate's measured rates (facepack/gate_report.json).
+    faces = page.evaluate("window.facepackResults[0].faces")
+    unscored = page.locator("#results .result").first.locator("article.face.unscored")
+    assert unscored.count() == sum(f["score"] is None for f in faces) == 1
+    assert "Not scored: may not be a face" in unscored.text_content()
+    measured = json.loads((Path(spec.__file__).with_name("gate_report.json")).read_text())["test"]
+    assert f"{measured['faces_unscored']} of {measured['faces']:,} real faces left unscored" in card
 
 
 def test_tensor_count_is_flat_over_20_analyses(browser, server):
@@ -156,6 +168,6 @@ def test_page_refuses_a_tampered_truncated_or_newer_bundle_naming_the_file(brows
     restore()
 
     def newer_version():
-        manifest_path.write_text(json.dumps({**manifest, "version": 2}))
+        manifest_path.write_text(json.dumps({**manifest, "version": 3}))
 
-    assert "version 2 is not supported (this page reads 1)" in _page_status_on(browser, bundle_copy, newer_version)
+    assert "version 3 is not supported (this page reads 2)" in _page_status_on(browser, bundle_copy, newer_version)

@@ -121,6 +121,36 @@ def test_downloads_hold_what_the_page_shows(english, tmp_path):
     assert png.shape == canvas.shape and (png == canvas).all()
 
 
+@pytest.mark.parametrize("locale, words", [("en-GB", "Not scored: may not be a face"),
+                                           ("zh-CN", "未评分：可能不是人脸")])
+def test_a_face_below_the_gate_is_shown_apart_unscored_in_both_languages(browser, server, locale, words):
+    """?min-refined-confidence=0.995 puts one of sample1's faces below the gate (refined
+    confidences 0.994-0.9999, measured here): its card says so with no score, the CSV keeps its
+    row with the reason and no score, and the others are scored as before."""
+    with open_page(browser, server, "/?backend=wasm&min-refined-confidence=0.995", locale=locale,
+                   accept_downloads=True) as watch:
+        page = watch.page
+        assert page.evaluate("window.facepack.gate.min_refined_confidence") == 0.995
+        analyse_sample(page)
+        faces = page.evaluate("window.facepackResults[0].faces")
+        below = [i for i, f in enumerate(faces) if f["refined_confidence"] < 0.995]
+        assert below and len(below) < len(faces), [f["refined_confidence"] for f in faces]
+        cards = page.locator(".result >> nth=0").locator("article.face")
+        for i, face in enumerate(faces):
+            unscored = i in below
+            assert (face["score"] is None) == unscored and face["unscored"] == ("low_confidence" if unscored else None)
+            card = cards.nth(i)
+            assert ("unscored" in card.get_attribute("class")) == unscored
+            assert (words in card.text_content()) == unscored
+            assert card.locator("svg.chart").count() == (0 if unscored else 1)
+        with page.expect_download() as info:
+            page.click("#download-csv")
+        rows = list(csv.DictReader(io.StringIO(open(info.value.path()).read())))
+        assert [r["unscored"] for r in rows] == [f["unscored"] or "" for f in faces]
+        assert all((r["score"] == "") == bool(r["unscored"]) for r in rows)
+        assert not watch.errors, watch.errors
+
+
 def test_the_drop_zone_samples_and_webcam_work_from_the_keyboard(english):
     page = english.page
     opened = len(english.choosers)

@@ -48,9 +48,12 @@ def test_manifest_lists_every_file_with_its_real_sha256_and_size(default_bundle)
 def test_manifest_carries_what_the_browser_needs(default_bundle):
     bundle, _ = default_bundle
     m = read_manifest(bundle)
-    assert m["schema"] == "facepack-bundle" and m["version"] == 1
+    assert m["schema"] == "facepack-bundle" and m["version"] == 2
     assert set(m["models"]) == set(MODELS)
     assert m["detector"] == spec.as_dict(spec.DETECTOR)
+    assert m["gate"] == spec.as_dict(spec.GATE) and m["live"] == spec.as_dict(spec.LIVE)
+    # the measured rates travel with the rule they measured (facepack/gate_report.json)
+    assert m["gate_report"]["rule"] == m["gate"] and m["gate_report"]["test"]["faces"] > 2000
     for model in m["models"].values():
         assert (bundle / model["path"]).is_file()
         assert list(model["output_nodes"]) == model["outputs"]

@@ -13,6 +13,7 @@ import pytest
 from converter import verify as verify_module
 from converter.export import ExportError, export_bundle
 from converter.verify import verify_bundle
+from facepack import spec
 from facepack.models import ModelError
 from tests.support.cli import run_module
 from tests.support.models import tiny_scorer
@@ -130,8 +131,10 @@ def test_export_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path):
 def test_export_replaces_an_existing_bundle(tmp_path):
     out = tmp_path / "bundle"
     export_bundle(out, only=["emotion"], **QUIET)
-    export_bundle(out, only=["detector"], **QUIET)
+    export_bundle(out, only=["detector"], gate=spec.FaceGate(0.9, 0.3), **QUIET)  # a gate of one's own
     assert set(_manifest(out)["models"]) == {"pnet", "rnet", "onet"}
+    assert _manifest(out)["gate"] == {"min_confidence": 0.9, "min_refined_confidence": 0.3}
+    assert "gate_report" not in _manifest(out)  # the shipped rule's measured rates are not this rule's
     assert not (out / "emotion").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
 

@@ -42,7 +42,8 @@ def test_folders_give_json_and_csv_and_bad_files_are_named_and_skipped(photo_fol
     for bad in ("empty.jpg", "truncated.jpg"):
         assert "not a readable image" in records[bad]["error"] and f"skipped {records[bad]['photo']}" in out.stderr
     face = records["one-face-small.png"]["faces"][0]
-    assert set(face) == {"box", "landmarks", "confidence", "score", "emotion"} and len(face["score"]["probs"]) == 101
+    assert set(face) == {"box", "landmarks", "confidence", "refined_confidence", "score", "emotion", "unscored"}
+    assert len(face["score"]["probs"]) == 101 and face["unscored"] is None
     with open(tmp_path / "r.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 + 1 + 1 + 2  # a row per face, one per faceless or failed photo
@@ -64,6 +65,28 @@ def test_resume_analyses_only_what_the_output_lacks(photo_folder, tmp_path):
     out = cli("analyze", str(first), "--json", str(tmp_path / "broken.json"), "--resume")
     assert out.returncode == 2 and "is not a JSON results file to resume" in out.stderr
     assert (tmp_path / "broken.json").read_text() == "{not json"  # nothing lost
+
+
+def test_faces_below_the_gate_are_listed_unscored_in_json_csv_and_summary(photo_folder, tmp_path):
+    """sample1's three faces have refined confidences 0.994-0.9999 (measured here): a gate at 0.995
+    scores some of them and lists the others, with the reason, in every output."""
+    photo = str(photo_folder / "sample1.jpg")
+    out = cli("analyze", photo, "--min-refined-confidence", "0.995", "--json", str(tmp_path / "g.json"),
+              "--csv", str(tmp_path / "g.csv"))
+    assert out.returncode == 0, out.stderr
+    (record,) = json.loads((tmp_path / "g.json").read_text())
+    unscored = [f for f in record["faces"] if f["refined_confidence"] < 0.995]
+    scored = [f for f in record["faces"] if f["refined_confidence"] >= 0.995]
+    assert unscored and scored, [f["refined_confidence"] for f in record["faces"]]
+    assert all(f["score"] is None and f["emotion"] is None and f["unscored"] == "low_confidence" for f in unscored)
+    assert all(f["score"] is not None and f["unscored"] is None for f in scored)
+    with open(tmp_path / "g.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["unscored"] for r in rows] == [f["unscored"] or "" for f in record["faces"]]
+    assert all(r["score"] == "" and r["emotion"] == "" and r["confidence"] for r in rows if r["unscored"])
+    summary = cli("analyze", photo, "--min-refined-confidence", "0.995").stdout
+    assert summary.count("not scored: may not be a face (low_confidence)") == len(unscored)
+    assert cli("analyze", photo, "--min-confidence", "1.5").returncode == 2  # not a share
 
 
 def test_help_teaches_and_bad_arguments_get_status_2(tmp_path):

@@ -63,3 +63,13 @@ def test_every_setting_a_side_cannot_follow_is_refused_by_name():
         with pytest.raises(ValueError, match=f"DetectorSpec.{field} is .* the mtcnn package"):
             check_package_settings(dataclasses.replace(spec.DETECTOR, **{field: value}))
     check_package_settings()  # the shipped settings are the package's
+
+
+def test_the_gate_scores_a_face_only_when_both_confidences_reach_their_thresholds():
+    gate = spec.FaceGate(min_confidence=0.9, min_refined_confidence=0.5)
+    assert gate.reason(0.9, 0.5) is None  # thresholds are inclusive
+    assert gate.reason(0.95, 0.49) == "low_confidence"
+    assert gate.reason(0.89, 0.99) == "low_confidence"
+    assert spec.GATE.reason(1.0, 1.0) is None and set(spec.UNSCORED_REASONS) == {"low_confidence"}
+    with pytest.raises(ValueError, match="FaceGate.min_refined_confidence must be between 0 and 1"):
+        spec.FaceGate(min_refined_confidence=1.2)

@@ -2,13 +2,16 @@
 for the browser (tests/browser/test_parity.py) and Node (tests/js/test_node_cli.py).
 
 Bounds: the same number of faces; matched boxes IoU >= 0.95; landmarks within 2% of the box
-width; confidence within 0.02; expected score within 0.5 points; the same emotion.
+width; confidence and refined confidence within 0.02; expected score within 0.5 points; the same emotion. The gate
+(spec.FaceGate): each side leaves unscored exactly the faces its own confidence puts below the
+threshold, and both sides agree on every face whose confidences fall on one side of it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from facepack import spec
 from facepack.track import iou
 
 MIN_IOU = 0.95
@@ -29,32 +32,55 @@ def match(py_faces, other_faces) -> list[tuple[int, int, float]]:
     return pairs
 
 
-def compare_faces(py_faces: list[dict], other_faces: list[dict], who: str = "the browser") -> tuple[list[str], dict]:
+def gate_problems(face: dict, gate: spec.FaceGate, who: str) -> list[str]:
+    """Whether one side applied the gate to its own face as the rule says. (A live-mode face not
+    scored on this frame, `scored: false`, keeps its last scoring's result, gate included.)"""
+    if face.get("scored") is False:
+        return []
+    want = gate.reason(face["confidence"], face["refined_confidence"])
+    if face.get("unscored") != want or (face["score"] is None) != (want is not None):
+        return [f"{who}: confidences {face['confidence']:.5f}, refined {face['refined_confidence']:.5f} against the "
+                f"gate's {gate} should give unscored {want!r}, got {face.get('unscored')!r} with score "
+                f"{'null' if face['score'] is None else 'set'}"]
+    return []
+
+
+def compare_faces(py_faces: list[dict], other_faces: list[dict], who: str = "the browser",
+                  gate: spec.FaceGate = spec.GATE) -> tuple[list[str], dict]:
     """(problems past the bounds, worst differences) of `other_faces` against Python's."""
     problems = []
     worst = {"faces": len(py_faces), "min_iou": 1.0, "landmark_fraction": 0.0, "confidence": 0.0,
-             "e2e_points": 0.0, "emotion_mismatches": 0}
+             "e2e_points": 0.0, "emotion_mismatches": 0, "unscored": 0, "gate_straddles": 0}
     if len(other_faces) != len(py_faces):
         problems.append(f"{len(other_faces)} faces in {who}, {len(py_faces)} in Python")
     for i, j, overlap in match(py_faces, other_faces):
         pf, of = py_faces[i], other_faces[j]
         width = pf["box"][2] - pf["box"][0]
         landmark = float(np.abs(np.subtract(pf["landmarks"], of["landmarks"])).max()) / width
-        confidence = abs(pf["confidence"] - of["confidence"])
-        points = abs(pf["score"]["expected"] - of["score"]["expected"])
-        same_emotion = pf["emotion"]["label"] == of["emotion"]["label"]
+        confidence = max(abs(pf["confidence"] - of["confidence"]),
+                         abs(pf["refined_confidence"] - of["refined_confidence"]))
+        face = f"face {i} (box {np.round(pf['box'], 1).tolist()})"
+        problems += gate_problems(pf, gate, f"{face} in Python") + gate_problems(of, gate, f"{face} in {who}")
         worst["min_iou"] = min(worst["min_iou"], overlap)
         worst["landmark_fraction"] = max(worst["landmark_fraction"], landmark)
         worst["confidence"] = max(worst["confidence"], confidence)
-        worst["e2e_points"] = max(worst["e2e_points"], points)
-        worst["emotion_mismatches"] += 0 if same_emotion else 1
-        face = f"face {i} (box {np.round(pf['box'], 1).tolist()})"
         if overlap < MIN_IOU:
             problems.append(f"{face}: IoU {overlap:.4f} < {MIN_IOU}")
         if landmark > LANDMARK_FRACTION:
             problems.append(f"{face}: landmarks off by {landmark:.4f} of the box width > {LANDMARK_FRACTION}")
         if confidence > CONFIDENCE:
-            problems.append(f"{face}: confidence {of['confidence']:.4f} vs {pf['confidence']:.4f}")
+            problems.append(f"{face}: confidence {of['confidence']:.4f} vs {pf['confidence']:.4f}, refined "
+                            f"{of['refined_confidence']:.4f} vs {pf['refined_confidence']:.4f}")
+        if (pf["score"] is None) != (of["score"] is None):  # the two confidences lie either side of the gate
+            worst["gate_straddles"] += 1
+            continue
+        if pf["score"] is None:
+            worst["unscored"] += 1
+            continue
+        points = abs(pf["score"]["expected"] - of["score"]["expected"])
+        same_emotion = pf["emotion"]["label"] == of["emotion"]["label"]
+        worst["e2e_points"] = max(worst["e2e_points"], points)
+        worst["emotion_mismatches"] += 0 if same_emotion else 1
         if points > E2E_POINTS:
             problems.append(f"{face}: score {of['score']['expected']:.2f} vs {pf['score']['expected']:.2f} points")
         if not same_emotion:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 REPORT_DIR = Path(os.environ.get("FACEPACK_REPORTS", Path(__file__).resolve().parents[2] / "reports"))
 _MIN_KEYS = {"min_iou"}  # for these the worst is the smallest; for the rest the largest
+_SUM_KEYS = {"emotion_mismatches", "unscored", "gate_straddles"}  # counts: added up
 
 
 class ParityRow:
@@ -16,7 +17,7 @@ class ParityRow:
     def worst(self, **values) -> None:
         for key, value in values.items():
             old = self.fields.get(key)
-            if key == "emotion_mismatches":
+            if key in _SUM_KEYS:
                 self.fields[key] = (old or 0) + value
             elif old is None:
                 self.fields[key] = value
@@ -28,7 +29,7 @@ class ParityReport:
     """Worst browser-vs-Python differences per backend and photo (tests/browser/test_parity.py)."""
 
     COLUMNS = ("min_iou", "landmark_fraction", "confidence", "crop_probs", "crop_points", "e2e_points",
-               "emotion_mismatches")
+               "emotion_mismatches", "unscored", "gate_straddles")
 
     def __init__(self):
         self.rows: list[ParityRow] = []

@@ -156,7 +156,7 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_the_dispatcher_offers_every_trainers_commands(parser):
     assert list(subcommands(parser)) == ["crop", "fit", "evaluate", "robustness", "ship", "detector",
-                                         "detector-cascade", "emotion"]
+                                         "detector-cascade", "detector-gate", "emotion"]
 
 
 def test_every_yes_no_option_of_every_command_is_flag_and_no_flag(parser):

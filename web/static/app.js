@@ -3,7 +3,8 @@
 // facepack package. Nothing is uploaded: files are decoded here, the server only sends the page,
 // TF.js and the bundle. Every word comes from i18n.js's tables.
 // ?backend=wasm picks the backend (default auto: webgpu or webgl on a hardware GPU, else wasm);
-// ?threads=N runs WASM on N threads (0: its build without threads). The analysis and live mode run
+// ?threads=N runs WASM on N threads (0: its build without threads); ?min-confidence=P and
+// ?min-refined-confidence=P set the gate's thresholds (the bundle's otherwise). The analysis and live mode run
 // in a Web Worker (worker.js), so the page never waits on them; ?worker=0 runs them on the page's
 // own thread. window.facepack holds the loaded Facepack (or
 // FacepackWorker), window.facepackStatus the page state and window.facepackResults the results
@@ -80,8 +81,16 @@ async function main() {
   $('backend').addEventListener('change', () => {
     location.search = `?backend=${$('backend').value}`;
   });
+  const gate = {};
+  for (const [param, key] of [
+    ['min-confidence', 'min_confidence'],
+    ['min-refined-confidence', 'min_refined_confidence'],
+  ]) {
+    if (params.has(param)) gate[key] = Number(params.get(param));
+  }
   const options = {
     backend: wanted,
+    gate,
     wasmThreads: params.has('threads') ? Number(params.get('threads')) || false : true,
     onProgress: (done, total) => setStatus('loading', 'status.checking', { done: () => num(done), total: () => num(total) }),
   };

@@ -6,7 +6,34 @@ import { emotionName, errorText, facesText, num, percent, t } from './i18n.js';
 
 const STAGES = ['pixels', 'pnet', 'rnet', 'onet', 'scorer', 'emotion', 'total'];
 
-function faceCard(face, i, crop) {
+/** A face the gate left unscored (it may not be a face): its crop and why, no score or emotion. */
+function unscoredCard(face, i, crop, gate) {
+  crop.setAttribute('role', 'img');
+  crop.setAttribute('aria-label', t('face.cropAlt', { n: i + 1 }));
+  return el(
+    'article',
+    { className: 'face unscored', dataset: { face: i, unscored: face.unscored } },
+    el('h4', {}, t('face.title', { n: i + 1 })),
+    el(
+      'div',
+      { className: 'face-body' },
+      crop,
+      el(
+        'div',
+        {},
+        el('p', { className: 'unscored-reason' }, t('face.unscored')),
+        el(
+          'p',
+          { className: 'small' },
+          t('face.unscoredWhy', { confidence: num(face.confidence, 3), threshold: num(gate.min_confidence, 2) }),
+        ),
+      ),
+    ),
+  );
+}
+
+function faceCard(face, i, crop, gate) {
+  if (face.score === null) return unscoredCard(face, i, crop, gate);
   const s = face.score;
   const emotionProbability = Math.max(...face.emotion.probs);
   const chart = scoreChart(s);
@@ -78,7 +105,7 @@ function resultCard(entry) {
     el('h3', {}, heading),
     entry.canvas,
     el('p', { className: 'buttons' }, save),
-    ...record.faces.map((f, i) => faceCard(f, i, entry.crops[i])),
+    ...record.faces.map((f, i) => faceCard(f, i, entry.crops[i], entry.gate)),
     details,
   );
 }

@@ -22,24 +22,21 @@ function resultsCsv(entries, columns) {
     const base = { photo: record.photo, width: record.width ?? '', height: record.height ?? '', error: record.error ?? '' };
     const faces = record.faces && record.faces.length ? record.faces : [null];
     faces.forEach((f, i) => {
-      const values = f
-        ? {
-            ...base,
-            face: i + 1,
-            x1: f.box[0],
-            y1: f.box[1],
-            x2: f.box[2],
-            y2: f.box[3],
-            confidence: f.confidence,
-            score: f.score.expected,
-            score_low: f.score.interval[0],
-            score_high: f.score.interval[1],
-            percentile: f.score.percentile,
-            score_argmax: f.score.argmax,
-            emotion: f.emotion.label,
-            emotion_probability: Math.max(...f.emotion.probs),
-          }
-        : base;
+      const where = f && { ...base, face: i + 1, x1: f.box[0], y1: f.box[1], x2: f.box[2], y2: f.box[3], confidence: f.confidence };
+      let values = base;
+      if (f && f.score === null) values = { ...where, unscored: f.unscored };
+      else if (f) {
+        values = {
+          ...where,
+          score: f.score.expected,
+          score_low: f.score.interval[0],
+          score_high: f.score.interval[1],
+          percentile: f.score.percentile,
+          score_argmax: f.score.argmax,
+          emotion: f.emotion.label,
+          emotion_probability: Math.max(...f.emotion.probs),
+        };
+      }
       lines.push(
         columns
           .map(([name, decimals]) => {

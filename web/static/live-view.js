@@ -56,13 +56,13 @@ export function webcamToggle({ fp, setStatus }) {
       ctx.putImageData(frame, 0, 0);
       drawFaces(
         ctx,
-        result.faces.map((f) => ({ ...f, score: { expected: f.shown.score } })),
+        result.faces.map((f) => ({ ...f, score: f.shown.score === null ? null : { expected: f.shown.score } })),
         1,
       );
       const now = performance.now();
       recent.push(now);
       while (recent[0] < now - 1000) recent.shift();
-      const emotions = result.faces.map((f) => emotionName(f.shown.emotion)).join(', ');
+      const emotions = result.faces.map((f) => (f.shown.emotion === null ? '?' : emotionName(f.shown.emotion))).join(', ');
       $('live-info').textContent = t('live.info', {
         faces: facesText(result.faces.length),
         fps: num(recent.length),

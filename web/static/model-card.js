@@ -28,6 +28,23 @@ function detectorText(provenance) {
   });
 }
 
+/** Which faces are scored (manifest.gate), and what that rule measured, when the bundle carries it. */
+function gateText({ gate, gate_report: report }) {
+  const text = t('card.gateText', { confidence: num(gate.min_confidence, 2), refined: num(gate.min_refined_confidence, 2) });
+  const measured =
+    report && report.rule.min_confidence === gate.min_confidence && report.rule.min_refined_confidence === gate.min_refined_confidence;
+  if (!measured) return text;
+  const { test } = report;
+  return `${text} ${t('card.gateMeasured', {
+    lost: num(test.faces_unscored),
+    faces: num(test.faces),
+    lostShare: percent(test.faces_unscored_rate, 2),
+    passed: num(test.false_scored),
+    falses: num(test.false),
+    passedShare: percent(test.false_scored_rate, 2),
+  })}`;
+}
+
 function scorerText(scorer) {
   const { provenance } = scorer;
   const arch = provenance.architecture;
@@ -86,6 +103,7 @@ export function showCard(manifest) {
   facts.push(['card.not', t('card.notText')]);
   facts.push(['card.emotion', emotionText(manifest.models.emotion)]);
   facts.push(['card.detector', detectorText(manifest.models.pnet.provenance)]);
+  facts.push(['card.gate', gateText(manifest)]);
   facts.push(['card.bundle', t('card.bundleText', { date: date(manifest.created_utc), version: manifest.generator.facepack })]);
   facts.push(['card.selftest', el('span', {}, el('a', { href: 'selftest.html' }, t('card.selftest')), ': ', t('card.selftestText'))]);
   const rows = facts.map(([key, value]) => el('tr', {}, el('th', { scope: 'row' }, t(key)), el('td', {}, value)));

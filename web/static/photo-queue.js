@@ -46,6 +46,7 @@ export function photoQueue({ fp, entries, setStatus, showResults }) {
         crops,
         timings: { ...fp.timings },
         backend: fp.backend,
+        gate: fp.gate,
       });
       showResults();
       setStatus('ready', 'status.done', { name, faces: () => facesText(faces.length) });

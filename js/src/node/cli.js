@@ -14,18 +14,24 @@ import { readPhoto } from './photo.js';
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
 const HELP = `usage: facepack analyze PHOTO_OR_FOLDER... --bundle DIR [--backend wasm|cpu] [--json]
+                        [--min-confidence P] [--min-refined-confidence P]
        facepack copy-wasm DIR
 
 Find every face in each photo and give its box, 5 landmarks, detector confidence, beauty score
 (0-100, the expected value of the scorer's 101 classes) and emotion, using a facepack bundle
 (made by \`python -m converter export\`). Everything runs here, in Node, with TF.js.
-Folders are searched for .jpg, .jpeg, .png and .webp files, recursively.
+Folders are searched for .jpg, .jpeg, .png and .webp files, recursively. A face below the
+bundle's gate may not be a face: it is listed, not scored (score and emotion null).
 
 options:
   --bundle DIR      the bundle folder (default: bundle)
   --backend NAME    wasm (default) or cpu
   --json            print one JSON list on stdout: {photo, width, height, faces: [...]} per photo,
                     or {photo, error} for one that cannot be read; progress goes to stderr
+  --min-confidence P, --min-refined-confidence P
+                    the gate: score only faces whose cascade confidence and refined confidence
+                    (ONet again on the face's own square) reach these, 0-1 (default: the
+                    bundle's gate); below either, a face is listed but not scored
   -h, --help        this text
 
 exit status: 0 every photo analysed; 1 some photos could not be read (named, and skipped);
@@ -74,12 +80,12 @@ async function expand(args) {
 
 function describe(record) {
   if (record.error) return `${record.photo}: skipped: ${record.error}`;
-  const faces = record.faces.map(
-    (f, i) =>
-      `  face ${i + 1}: score ${f.score.expected.toFixed(1)}, ${f.emotion.label} ` +
-      `(${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%), confidence ${f.confidence.toFixed(3)}, ` +
-      `box [${f.box.map((v) => v.toFixed(0)).join(', ')}]`,
-  );
+  const faces = record.faces.map((f, i) => {
+    const where = `confidence ${f.confidence.toFixed(3)}, box [${f.box.map((v) => v.toFixed(0)).join(', ')}]`;
+    if (f.score === null) return `  face ${i + 1}: not scored: may not be a face (${f.unscored}), ${where}`;
+    const emotion = `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`;
+    return `  face ${i + 1}: score ${f.score.expected.toFixed(1)}, ${emotion}, ${where}`;
+  });
   return [
     `${record.photo} (${record.width}x${record.height}): ${record.faces.length === 1 ? '1 face' : `${record.faces.length} faces`}`,
     ...faces,
@@ -96,6 +102,8 @@ export async function main(argv) {
         bundle: { type: 'string', default: 'bundle' },
         backend: { type: 'string', default: 'wasm' },
         json: { type: 'boolean', default: false },
+        'min-confidence': { type: 'string' },
+        'min-refined-confidence': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -129,9 +137,25 @@ export async function main(argv) {
     process.stderr.write('facepack: name at least one photo or folder\n');
     return 2;
   }
+  const gate = {};
+  for (const [flag, key] of [
+    ['min-confidence', 'min_confidence'],
+    ['min-refined-confidence', 'min_refined_confidence'],
+  ]) {
+    const text = options.values[flag];
+    if (text === undefined) continue;
+    if (!(text.trim() !== '' && Number(text) >= 0 && Number(text) <= 1)) {
+      process.stderr.write(`facepack: --${flag} must be a number from 0 to 1, not ${text}\n`);
+      return 2;
+    }
+    gate[key] = Number(text);
+  }
   let fp;
   try {
-    fp = await Facepack.load(options.values.bundle, { backend: options.values.backend });
+    fp = await Facepack.load(options.values.bundle, {
+      backend: options.values.backend,
+      gate,
+    });
   } catch (err) {
     process.stderr.write(`facepack: ${err.message}\n`);
     return 2;

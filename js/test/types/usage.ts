@@ -2,22 +2,23 @@
 import { Facepack, LiveTracker, readPhoto, urlSource, type AnalyzedFace, type BundleSource } from 'facepack';
 
 async function inNode(): Promise<number> {
-  const fp = await Facepack.load('bundle', { backend: 'wasm' });
+  const fp = await Facepack.load('bundle', { backend: 'wasm', minFaceConfidence: 0.9 });
   const faces: AnalyzedFace[] = await fp.analyze(await readPhoto('photo.jpg', fp.manifest.images));
   fp.dispose();
-  return faces.length ? faces[0].score.expected + faces[0].landmarks[0][0] : fp.timings.total;
+  const score = faces.length ? faces[0].score : null; // null: below the gate, unscored
+  return score ? score.expected + faces[0].landmarks[0][0] + fp.gate.min_confidence : fp.timings.total;
 }
 
 async function inBrowser(img: HTMLImageElement): Promise<string[]> {
   const source: BundleSource = urlSource('/bundle/');
   const fp = await Facepack.load(source, { backend: 'auto', onProgress: (done, total) => console.log(done / total) });
-  return (await fp.analyze(img)).map((face) => face.emotion.label);
+  return (await fp.analyze(img)).map((face) => (face.emotion ? face.emotion.label : `not scored: ${face.unscored}`));
 }
 
 async function live(fp: Facepack, video: HTMLVideoElement): Promise<number[]> {
   const tracker = new LiveTracker(fp);
   const frame = await tracker.step(video);
-  return frame.faces.map((face) => face.id + face.shown.score + (frame.keyframe ? 1 : 0));
+  return frame.faces.map((face) => face.id + (face.shown.score ?? 0) + (frame.keyframe ? 1 : 0));
 }
 
 export { inBrowser, inNode, live };
