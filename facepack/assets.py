@@ -43,7 +43,8 @@ def faceapi_recognition_weights() -> tuple[Path, Path]:
 
 
 def sample_photos() -> list[Path]:
-    """The six group photos face-api ships in `demo/` (19 faces): detection fixtures."""
+    """The six group photos face-api ships in `demo/` (21 faces the detector finds; the 19 large
+    ones are tests/support/photos.py DEMO_FACES): detection fixtures."""
     photos = sorted((faceapi_dir() / "demo").glob("sample*.jpg"))
     if len(photos) != 6:
         raise MissingAssetError(f"expected 6 sample photos in {faceapi_dir() / 'demo'}")

@@ -45,8 +45,10 @@ function rows(flat, width) {
 export class Facepack {
   constructor(manifest, models, started, loadTimings, gate = {}) {
     this.manifest = manifest;
-    // Which faces are scored: the manifest's gate, with any threshold load() was given instead.
-    this.gate = { ...manifest.gate, ...gate };
+    // Which faces are scored: the manifest's gate, with any threshold load() was given instead
+    // (a key given as undefined keeps the manifest's).
+    const given = Object.fromEntries(Object.entries(gate).filter(([, value]) => value !== undefined));
+    this.gate = { ...manifest.gate, ...given };
     this.models = models;
     this.backend = started.backend; // the backend actually running
     this.backendReason = started.reason; // why: 'asked for', or what 'auto' saw

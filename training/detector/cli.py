@@ -35,8 +35,8 @@ photos. Report the rates on the test photos: real faces left unscored, false det
 
 sets (each with a validation and a test part):
   scut       SCUT-FBP5500 photos: the 60/40 split's held-out training photos, and its test photos
-  demo       face-api's six demo photos (every detection a real face)
-  groups     SCUT-FBP5500 photos tiled 4 to a row at 48, 64 and 96 px (faces of 25-90 px)
+  demo       face-api's six demo photos (21 detections, every one a real face, checked by eye)
+  groups     SCUT-FBP5500 photos tiled 4 to a row at 48, 64 and 96 px (faces of about 19-86 px)
   face-free  --negatives photos (default: opencv-doc's samples, Debian's wallpapers, scikit-image's
              data images; `make gate` installs them), shrunk to 640 px a side where larger, each
              also mirrored, at 0.4x, 0.6x, 1.6x and 2.5x, and turned 90 and 180 degrees
@@ -79,7 +79,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     add_data_args(g)
     g.add_argument("--negatives", type=Path, metavar="DIR", action="append",
                    help="a folder of face-free photos (repeatable; default: Debian's opencv-doc samples and "
-                        "scikit-image's data images, less those with people)")
+                        "wallpapers and scikit-image's data images, less those with faces; `make gate` installs them)")
     g.add_argument("--detector", type=Path, metavar="RUN_DIR",
                    help="a `python -m training detector` run folder whose nets to measure (default: the mtcnn "
                         "package's, which the shipped gate was measured on)")

@@ -3,13 +3,16 @@
 The detector (the `mtcnn` package's cascade, as the browser runs it) is run on photos whose
 truth is known, and every detection it returns is labelled:
 
-    face   SCUT-FBP5500 photos (its one face: the detection whose box holds both annotated eye
-           centres), face-api's six demo photos (19 faces, all of them real), and group photos
-           tiled from SCUT-FBP5500 photos at 40-90 px a face;
-    false  face-free photos (Debian's opencv-doc samples without people, scikit-image's data
-           images without people), each also mirrored and at 0.6x and 1.6x, and SCUT-FBP5500
-           photos with the face blurred away (the region of its 86 landmarks, grown by a third);
-           a detection on a SCUT photo that does not hold the eyes is false as well.
+    face     SCUT-FBP5500 photos (its one face: the detection whose box holds both annotated eye
+             centres), face-api's six demo photos (the detector finds 21 faces there, every one
+             real, checked by eye), and group photos tiled from SCUT-FBP5500 photos (faces of
+             about 19-86 px);
+    false    face-free photos (Debian's opencv-doc samples and wallpapers, scikit-image's data
+             images; no face in them, photographed, printed or drawn), each also mirrored,
+             rescaled and turned (NEGATIVE_VARIANTS), and SCUT-FBP5500 photos with the face
+             blurred away (the region of its 86 landmarks, grown by a third);
+    neither  a detection on a photo of people (PEOPLE_SETS) that holds no annotated eyes: it may
+             be a face in the background.
 
 Each set has a validation part and a test part (SCUT: the 60/40 split's training photos held
 out as the scorer's fit holds them out, and its test photos; face-free photos: by the file's
@@ -65,7 +68,7 @@ NEGATIVE_VARIANTS = (("plain", 1.0, False, 0), ("mirror", 1.0, True, 0), ("x0.6"
 # a face (SCUT-FBP5500 has people in the background, cut off at the photo's edge), so it counts
 # as neither real nor false; the report counts these.
 PEOPLE_SETS = ("scut", "groups")
-GROUP_CELLS = (48, 64, 96)  # side of one tiled SCUT photo: its face is then about 40-90 px wide
+GROUP_CELLS = (48, 64, 96)  # side of one tiled SCUT photo: its face's box is then 19-86 px wide (median 25-49)
 GROUP_COLUMNS = 4
 
 
@@ -150,11 +153,12 @@ def group_photo(scut: ScutFbp5500, names: list[str], cell: int) -> tuple[np.ndar
 def group_photos(scut: ScutFbp5500, parts: list[tuple[str, str]], per_photo: int = 8) -> Iterator[Photo]:
     for part in ("val", "test"):
         names = [n for n, p in parts if p == part and _scut_eyes(scut, n) is not None]
-        for g, start in enumerate(range(0, len(names), per_photo * 10)):  # every tenth run of photos
+        for start in range(0, len(names), per_photo * 10):  # every tenth run of photos
             chunk = names[start:start + per_photo]
             for cell in GROUP_CELLS:
                 sheet, eyes = group_photo(scut, chunk, cell)
-                yield Photo(f"group/{part}{g}-{cell}", part, lambda sheet=sheet: sheet, eyes)
+                # named by its first photo: a sheet of other photos is another id, never a stale cache entry
+                yield Photo(f"group/{part}-{chunk[0]}-{cell}", part, lambda sheet=sheet: sheet, eyes)
 
 
 def face_free_files(skimage_too: bool = True) -> list[Path]:
@@ -234,9 +238,9 @@ def detect_set(name: str, photos: list[Photo], detector: Detector, cache: Path) 
     for i, photo in enumerate(tqdm(todo, desc=f"detect {name}", unit="photo", disable=not todo), start=1):
         try:
             image = photo.load()
-        except (images.ImageError, OSError) as err:
-            done[photo.id] = {"part": photo.part, "error": str(err), "detections": []}
-            continue
+        except (images.ImageError, OSError) as err:  # named; what was detected so far is kept
+            write_json(cache, done)
+            raise DatasetError(f"{photo.id} cannot be read: {err}") from None
         faces = detector.detect([image])[0]
         done[photo.id] = {"part": photo.part, "true_faces": None if photo.eyes is None else len(photo.eyes),
                           "detections": [detection_record(f, label(f, photo.eyes)) for f in faces]}
@@ -244,7 +248,8 @@ def detect_set(name: str, photos: list[Photo], detector: Detector, cache: Path) 
             write_json(cache, done)
     if todo:
         write_json(cache, done)
-    return {p.id: done[p.id] for p in photos}
+    # the part as this run assigns it (a cached record keeps the one of the run that detected it)
+    return {p.id: {**done[p.id], "part": p.part} for p in photos}
 
 
 def _nets_key(run_dir: Path | None) -> str:
@@ -349,7 +354,10 @@ def choose(val: Detections) -> tuple[spec.FaceGate, list[dict]]:
     for c in CONFIDENCE_GRID:
         for r in REFINED_GRID:
             tried.append({"min_confidence": c, "min_refined_confidence": r, **val.rates(spec.FaceGate(c, r))})
-    fit = [t for t in tried if t["faces_unscored_rate"] <= MAX_FACES_LOST] or tried
+    fit = [t for t in tried if t["faces_unscored_rate"] <= MAX_FACES_LOST]
+    if not fit:
+        raise ValueError(f"no rule of the grid leaves at most {MAX_FACES_LOST:.2%} of the validation's real faces "
+                         "unscored; the lowest confidence threshold tried is 0.8 (the mtcnn package's ONet threshold)")
     best = min(fit, key=lambda t: (t["false_scored"], -t["min_refined_confidence"], t["min_confidence"]))
     return spec.FaceGate(best["min_confidence"], best["min_refined_confidence"]), tried
 

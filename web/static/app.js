@@ -46,7 +46,7 @@ function render() {
     b.textContent = t('controls.sample', { n: num(i + 1) });
   });
   if (fp) {
-    showCard(fp.manifest);
+    showCard(fp.manifest, fp.gate);
     renderResults(entries);
   }
 }
@@ -86,7 +86,8 @@ async function main() {
     ['min-confidence', 'min_confidence'],
     ['min-refined-confidence', 'min_refined_confidence'],
   ]) {
-    if (params.has(param)) gate[key] = Number(params.get(param));
+    // '' or words would read as 0 or NaN: NaN is refused with the setting's name (settings.checkGate)
+    if (params.has(param)) gate[key] = params.get(param).trim() === '' ? NaN : Number(params.get(param));
   }
   const options = {
     backend: wanted,

@@ -6,6 +6,14 @@ import { emotionName, errorText, facesText, num, percent, t } from './i18n.js';
 
 const STAGES = ['pixels', 'pnet', 'rnet', 'onet', 'scorer', 'emotion', 'total'];
 
+/** Which of the gate's thresholds the face missed, with its value (the refined one first: it separates). */
+function unscoredWhy(face, gate) {
+  if (face.refined_confidence < gate.min_refined_confidence) {
+    return t('face.unscoredRefined', { confidence: num(face.refined_confidence, 3), threshold: num(gate.min_refined_confidence, 2) });
+  }
+  return t('face.unscoredWhy', { confidence: num(face.confidence, 3), threshold: num(gate.min_confidence, 2) });
+}
+
 /** A face the gate left unscored (it may not be a face): its crop and why, no score or emotion. */
 function unscoredCard(face, i, crop, gate) {
   crop.setAttribute('role', 'img');
@@ -22,11 +30,7 @@ function unscoredCard(face, i, crop, gate) {
         'div',
         {},
         el('p', { className: 'unscored-reason' }, t('face.unscored')),
-        el(
-          'p',
-          { className: 'small' },
-          t('face.unscoredWhy', { confidence: num(face.confidence, 3), threshold: num(gate.min_confidence, 2) }),
-        ),
+        el('p', { className: 'small' }, unscoredWhy(face, gate)),
       ),
     ),
   );

@@ -28,8 +28,8 @@ function detectorText(provenance) {
   });
 }
 
-/** Which faces are scored (manifest.gate), and what that rule measured, when the bundle carries it. */
-function gateText({ gate, gate_report: report }) {
+/** Which faces are scored (`gate`: the one in force), and what that rule measured, when the bundle carries it. */
+function gateText(gate, report) {
   const text = t('card.gateText', { confidence: num(gate.min_confidence, 2), refined: num(gate.min_refined_confidence, 2) });
   const measured =
     report && report.rule.min_confidence === gate.min_confidence && report.rule.min_refined_confidence === gate.min_refined_confidence;
@@ -69,8 +69,8 @@ function scorerText(scorer) {
   });
 }
 
-/** The card for `manifest` in #card, and the untrained-scorer warning in #warning. */
-export function showCard(manifest) {
+/** The card for `manifest` (and the gate in force) in #card, and the untrained-scorer warning in #warning. */
+export function showCard(manifest, gate = manifest.gate) {
   const scorer = manifest.models.scorer;
   const report = scorer.provenance.training_report;
   const facts = [
@@ -103,7 +103,7 @@ export function showCard(manifest) {
   facts.push(['card.not', t('card.notText')]);
   facts.push(['card.emotion', emotionText(manifest.models.emotion)]);
   facts.push(['card.detector', detectorText(manifest.models.pnet.provenance)]);
-  facts.push(['card.gate', gateText(manifest)]);
+  facts.push(['card.gate', gateText(gate, manifest.gate_report)]);
   facts.push(['card.bundle', t('card.bundleText', { date: date(manifest.created_utc), version: manifest.generator.facepack })]);
   facts.push(['card.selftest', el('span', {}, el('a', { href: 'selftest.html' }, t('card.selftest')), ': ', t('card.selftestText'))]);
   const rows = facts.map(([key, value]) => el('tr', {}, el('th', { scope: 'row' }, t(key)), el('td', {}, value)));
