@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from facepack.spec import add_gate_args, gate_from_args
+from facepack.gate_args import add_gate_args, gate_from_args
 
 EXAMPLES = """\
 examples:

@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from facepack.spec import add_gate_args, gate_from_args
+from facepack.gate_args import add_gate_args, gate_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -193,19 +193,10 @@ export class Facepack {
    * a face the gate stops keeps its place, unscored.
    */
   async results(pixels, allFaces) {
-    if (allFaces.length === 0) return [];
     const reasons = allFaces.map((face) => this.unscoredReason(face));
     const faces = allFaces.filter((_, i) => reasons[i] === null);
-    if (faces.length === 0) return allFaces.map((face, i) => ({ ...face, score: null, emotion: null, unscored: reasons[i] }));
+    const { scores, emotions } = faces.length ? await this.runHeads(pixels, faces) : { scores: [], emotions: [] };
     const { scorer, emotion } = this.manifest.models;
-    let t = performance.now();
-    const scoreCrops = cropFaces(pixels, faces, scorer.crop);
-    const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
-    this.timings.scorer = performance.now() - t;
-    t = performance.now();
-    const emotionCrops = cropFaces(pixels, faces, emotion.crop);
-    const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
-    this.timings.emotion = performance.now() - t;
     let next = 0;
     return allFaces.map((face, i) => {
       if (reasons[i] !== null) return { ...face, score: null, emotion: null, unscored: reasons[i] };
@@ -218,6 +209,20 @@ export class Facepack {
         unscored: null,
       };
     });
+  }
+
+  /** The scorer's and the emotion model's probabilities for `faces` (at least one), each on its own crop rule. */
+  async runHeads(pixels, faces) {
+    const { scorer, emotion } = this.manifest.models;
+    let t = performance.now();
+    const scoreCrops = cropFaces(pixels, faces, scorer.crop);
+    const scores = await this.scoreCrops(scoreCrops).finally(() => scoreCrops.dispose());
+    this.timings.scorer = performance.now() - t;
+    t = performance.now();
+    const emotionCrops = cropFaces(pixels, faces, emotion.crop);
+    const emotions = await this.emotionCrops(emotionCrops).finally(() => emotionCrops.dispose());
+    this.timings.emotion = performance.now() - t;
+    return { scores, emotions };
   }
 
   /**
