@@ -50,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "in Node on tfjs cpu and wasm against Keras, and only then replace --out.")
     export.add_argument("--scorer", type=Path, metavar="PATH",
                         help="beauty scorer: .keras, .h5 or SavedModel folder with one (batch, S, S, 3) "
-                             "RGB input in [0, 255] and a 101-way softmax output "
-                             "(default: the embedded model)")
+                             "RGB input in [0, 255] and a 101-way softmax output, or a folder "
+                             "`python -m training ship --out` wrote (default: the embedded model)")
     export.add_argument("--detector", type=Path, metavar="RUN_DIR",
                         help="a `python -m training detector` run folder whose PNet, RNet and ONet replace the "
                              "mtcnn package's (default: the package's nets)")

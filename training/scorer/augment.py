@@ -31,7 +31,7 @@ from facepack import spec
 from facepack.crop import crop_square, sample_square
 from facepack.detect import Face
 from training.common import write_json
-from training.dataset import Sample, ScutFbp5500
+from training.dataset import Dataset, Sample
 from training.scorer.crops import _key, crop_all, detect_cached, detections_key, face_from_record, load_image
 from training.scorer.transforms import (
     CropJitter,
@@ -63,7 +63,7 @@ def view_changes(name: str, views: int, config: ViewConfig, seed: int) -> list[P
     return [random_view(rng, config) for _ in range(views)]
 
 
-def detect_views(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, views: int, config: ViewConfig,
+def detect_views(dataset: Dataset, samples: list[Sample], cache_dir: Path, views: int, config: ViewConfig,
                  seed: int, progress: bool = True) -> dict[str, list[tuple[PhotoChange, Face | None]]]:
     """name -> [(change, the main face the detector finds in the changed photo)] per view."""
     key = _key(detections_key(), views, dataclasses.asdict(config), seed)
@@ -79,7 +79,7 @@ def detect_views(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, v
             for s in samples}
 
 
-def augmented_pool(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule: spec.CropRule, views: int,
+def augmented_pool(dataset: Dataset, samples: list[Sample], cache_dir: Path, rule: spec.CropRule, views: int,
                    view_config: ViewConfig, jitter: CropJitter, seed: int, progress: bool = True) -> CropPool:
     """Clean crops, their mirror images and one jittered crop per detected view, for `samples`."""
     clean = crop_all(dataset, samples, cache_dir, rule, progress=progress)

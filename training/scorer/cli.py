@@ -10,18 +10,51 @@ from pathlib import Path
 from training.common import add_config_args, add_data_args, add_run_args, config_from_args
 
 
+def add_scorer_data_args(parser: argparse.ArgumentParser) -> None:
+    """--data and --cache, and the user's own ratings instead of SCUT-FBP5500: --ratings, --scale,
+    --split-seed (training.dataset.RatedPhotos)."""
+    add_data_args(parser)
+    own = parser.add_argument_group("own ratings (instead of SCUT-FBP5500)")
+    own.add_argument("--ratings", type=Path, metavar="CSV",
+                     help="a CSV with the header image,rating[,split][,group]; image paths are relative to the "
+                          "CSV's folder; split is train or test (without it: a seeded 60/40 split)")
+    own.add_argument("--scale", metavar="LOW-HIGH",
+                     help="the ratings' scale, e.g. 1-10 (needed with --ratings): LOW maps to 0 points, HIGH to 100")
+    own.add_argument("--split-seed", type=int, default=0,
+                     help="seeds the 60/40 split (and the 5 folds) of a CSV without a split column "
+                          "(default: %(default)s)")
+
+
+def dataset_from_args(args: argparse.Namespace):
+    """The dataset the flags name: the user's ratings CSV, or the SCUT-FBP5500 folder at --data.
+
+    Raises:
+        DatasetError: a malformed CSV or dataset (the message names the file and line).
+        ValueError: --ratings without --scale, or a malformed --scale.
+    """
+    from training.dataset import RatedPhotos, RatingScale, ScutFbp5500
+
+    if args.ratings is None:
+        if args.scale is not None:
+            raise ValueError("--scale is for --ratings; SCUT-FBP5500's ratings are 1-5")
+        return ScutFbp5500(args.data)
+    if args.scale is None:
+        raise ValueError("--ratings needs --scale LOW-HIGH, the scale its ratings are on (e.g. --scale 1-10)")
+    return RatedPhotos(args.ratings, RatingScale.parse(args.scale), split_seed=args.split_seed)
+
+
 def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     """Add crop, fit, evaluate, robustness and ship to `python -m training`'s sub-parsers."""
     from training.scorer.config import FitConfig
 
     crop = subparsers.add_parser("crop", help="detect and crop every face with the browser's detector and crop rule")
-    add_data_args(crop)
+    add_scorer_data_args(crop)
     crop.set_defaults(handler=cmd_crop)
 
     fit = subparsers.add_parser("fit", help="train one scorer branch (two stages) and write a run folder",
                                 description="Train on the official split(s); report PC, MAE, RMSE on the validation "
                                             "hold-out and the test split(s). Recipes are chosen on validation.")
-    add_data_args(fit)
+    add_scorer_data_args(fit)
     add_run_args(fit, "<time>-<backbone>-<protocol>")
     add_config_args(fit, FitConfig)
     fit.set_defaults(handler=cmd_fit)
@@ -31,7 +64,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     evaluate.add_argument("--flip", action=argparse.BooleanOptionalAction, default=False,
                           help="average each crop with its mirror image outside the model (the default scorer "
                                "already does it inside its graph, as the browser runs it) (default: %(default)s)")
-    add_data_args(evaluate)
+    add_scorer_data_args(evaluate)
     evaluate.set_defaults(handler=cmd_evaluate)
 
     robust = subparsers.add_parser(
@@ -48,7 +81,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     robust.add_argument("--align", action=argparse.BooleanOptionalAction, default=True,
                         help="feed eye-levelled crops; --no-align: axis-aligned ones (for a scorer trained before "
                              "crops levelled the eyes) (default: %(default)s)")
-    add_data_args(robust)
+    add_scorer_data_args(robust)
     robust.set_defaults(handler=cmd_robustness)
 
     ship = subparsers.add_parser("ship", help="make split60 runs (one per backbone) the embedded default scorer",
@@ -56,28 +89,38 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
                                              "the validation and test figures of the model rebuilt from the float16 "
                                              "weights.")
     ship.add_argument("runs", type=Path, nargs="+", help="run folders from `fit`")
+    ship.add_argument("--out", type=Path, metavar="DIR",
+                      help="write the shipped scorer (weights.npz, card.json) here instead of the package's embedded "
+                           "default; `converter export --scorer DIR` packages it")
     ship.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
                       help="score each crop with its mirror image inside the graph (default: %(default)s)")
-    add_data_args(ship)
+    add_scorer_data_args(ship)
     ship.set_defaults(handler=cmd_ship)
     return [crop, fit, evaluate, robust, ship]
 
 
-def _print_metrics(metrics: dict) -> None:
+def _print_metrics(metrics: dict, dataset=None) -> None:
+    """Both decodings' PC, MAE and RMSE; MAE and RMSE on the ratings' own scale."""
+    per = dataset.scale.per_training_unit() if dataset is not None and dataset.scale is not None else 1.0
     for decoding in ("expected", "argmax"):
         m = metrics[decoding]
-        groups = "  ".join(f"{g} PC {m[g]['pc']:.4f}" for g in ("AF", "AM", "CF", "CM") if g in m)
+        groups = "  ".join(f"{g} PC {v['pc']:.4f}" for g, v in m.items() if g not in ("overall", "all"))
         o = m["overall"]
-        print(f"  {decoding:8}  PC {o['pc']:.4f}  MAE {o['mae']:.4f}  RMSE {o['rmse']:.4f}  (n={o['n']})  {groups}")
+        print(f"  {decoding:8}  PC {o['pc']:.4f}  MAE {o['mae'] * per:.4f}  RMSE {o['rmse'] * per:.4f}  "
+              f"(n={o['n']})  {groups}")
+
+
+def _scale_text(dataset) -> str:
+    return "1-5 scale" if dataset.scale is None else f"{dataset.scale.low:g}-{dataset.scale.high:g} scale"
 
 
 def cmd_crop(args: argparse.Namespace) -> int:
-    from training.dataset import ScutFbp5500
     from training.scorer.crops import crop_all
 
-    dataset = ScutFbp5500(args.data)
-    crops = crop_all(dataset, dataset.all_samples(), args.cache)
-    print(f"{len(crops.names)} crops of {crops.crops.shape[1]} px in {args.cache}; "
+    dataset = dataset_from_args(args)
+    cache = dataset.cache_dir(args.cache)
+    crops = crop_all(dataset, dataset.all_samples(), cache)
+    print(f"{len(crops.names)} crops of {crops.crops.shape[1]} px in {cache}; "
           f"no face found in {len(crops.no_face)}: {', '.join(crops.no_face) or 'none'}")
     return 0
 
@@ -88,22 +131,26 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     config = config_from_args(FitConfig, args)
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-{config.backbone}-{config.protocol}"
-    run_dir, report = run_fit(args.data, args.cache, args.runs / name, dataclasses.asdict(config))
+    dataset = dataset_from_args(args)
+    run_dir, report = run_fit(dataset, args.cache, args.runs / name, dataclasses.asdict(config))
     print(f"run folder: {run_dir}")
+    per = dataset.scale.per_training_unit() if dataset.scale is not None else 1.0
     for fold in report["folds"]:
         v = fold["validation"]["expected"]
-        print(f"{fold['fold']}: validation PC {v['pc']:.4f}  MAE {v['mae']:.4f}  RMSE {v['rmse']:.4f}; "
-              "test metrics (1-5 scale):")
-        _print_metrics(fold["metrics"])
+        print(f"{fold['fold']}: validation PC {v['pc']:.4f}  MAE {v['mae'] * per:.4f}  RMSE {v['rmse'] * per:.4f}; "
+              f"test metrics ({_scale_text(dataset)}):")
+        _print_metrics(fold["metrics"], dataset)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from training.scorer.run import evaluate_model
 
-    result = evaluate_model(args.model, args.data, args.cache, flip=args.flip)
-    print(f"{args.model} on the official 60/40 test split (1-5 scale):")
-    _print_metrics(result["metrics"])
+    dataset = dataset_from_args(args)
+    result = evaluate_model(args.model, dataset, args.cache, flip=args.flip)
+    split = "the official 60/40 test split" if dataset.scale is None else "the test split of --ratings"
+    print(f"{args.model} on {split} ({_scale_text(dataset)}):")
+    _print_metrics(result["metrics"], dataset)
     return 0
 
 
@@ -118,7 +165,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     if not args.align:
         rule = robustness.unaligned(rule)
     out = args.out or (Path(args.model).parent if args.model != "default" else Path("reports/robustness-default"))
-    report = robustness.robustness_report(model, args.data, args.cache, rule=rule)
+    report = robustness.robustness_report(model, dataset_from_args(args), args.cache, rule=rule)
     robustness.write_report(report, out, f"{args.model}: score shift on changed test photos")
     print(f"{args.model}: the official 60/40 test photos, changed, detected and cropped again (PC, MAE: 1-5 scale)")
     print(robustness.table(report))
@@ -133,7 +180,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
         rules = {f"emotion crop, rotate={r}": dataclasses.replace(spec.EMOTION_CROP, rotate=r)
                  for r in ("none", "eyes")}
-        stability = robustness.emotion_stability(args.data, args.cache, rules)
+        stability = robustness.emotion_stability(dataset_from_args(args), args.cache, rules)
         write_json(out / "emotion_stability.json", stability)
         print("fer's label on the rolled photo = its label on the unchanged photo:")
         for rule_name, by_condition in stability.items():
@@ -143,10 +190,16 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
 
 def cmd_ship(args: argparse.Namespace) -> int:
+    from facepack.models.scorer import DEFAULT_SCORER_DIR
     from training.scorer.run import ship_runs
 
-    card = ship_runs(args.runs, args.data, args.cache, mirror=args.mirror)
-    print(f"shipped {', '.join(map(str, args.runs))} as the embedded default scorer "
-          f"({card['architecture']}); on the test split:")
-    _print_metrics(card["test_metrics"])
+    dataset = dataset_from_args(args)
+    if dataset.scale is not None and args.out is None:
+        raise ValueError("a scorer trained on --ratings ships with --out DIR (the embedded default is SCUT-FBP5500's)")
+    dest = args.out or DEFAULT_SCORER_DIR
+    card = ship_runs(args.runs, dataset, args.cache, mirror=args.mirror, dest=dest)
+    where = "the embedded default scorer" if args.out is None else f"{dest} (converter export --scorer {dest})"
+    print(f"shipped {', '.join(map(str, args.runs))} as {where} ({card['architecture']}); "
+          f"on the test split ({_scale_text(dataset)}):")
+    _print_metrics(card["test_metrics"], dataset)
     return 0

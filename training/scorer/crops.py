@@ -26,7 +26,7 @@ from facepack import images, spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face, main_face
 from training.common import write_json
-from training.dataset import DatasetError, Sample, ScutFbp5500
+from training.dataset import Dataset, DatasetError, Sample
 
 SAVE_EVERY = 200  # detections between two saves of the cache
 
@@ -131,7 +131,7 @@ def detect_cached(path: Path, jobs: list[tuple[str, Callable[[], np.ndarray]]], 
     return cached
 
 
-def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
+def detect_all(dataset: Dataset, samples: list[Sample], cache_dir: Path,
                batch: int = 16, progress: bool = True) -> dict[str, Face | None]:
     """The main face of every sample's image (None where none was found), cached."""
     path = cache_dir / f"detections-{detections_key()}.json"
@@ -140,7 +140,7 @@ def detect_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path,
     return {s.name: face_from_record(cached[s.name]) for s in samples}
 
 
-def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule: spec.CropRule = spec.SCORER_CROP,
+def crop_all(dataset: Dataset, samples: list[Sample], cache_dir: Path, rule: spec.CropRule = spec.SCORER_CROP,
              progress: bool = True) -> CropSet:
     """Crops of every sample with a face, by `rule`; cached."""
     faces = detect_all(dataset, samples, cache_dir, progress=progress)
@@ -151,8 +151,9 @@ def crop_all(dataset: ScutFbp5500, samples: list[Sample], cache_dir: Path, rule:
     if npy.exists() and index.exists() and json.loads(index.read_text())["names"] == names:
         return CropSet(names, np.load(npy, mmap_mode="r"), no_face)
     crops = np.zeros((len(names), rule.output, rule.output, 3), np.uint8)
+    by_name = {s.name: s for s in samples}
     for i, name in enumerate(tqdm(names, desc="cropping", unit="img", disable=not progress)):
-        patch = crop_faces(load_image(dataset.images / name), [faces[name]], rule)[0]
+        patch = crop_faces(load_image(dataset.image_path(by_name[name])), [faces[name]], rule)[0]
         crops[i] = np.clip(np.rint(patch), 0, 255).astype(np.uint8)
     tmp = npy.with_name(f"{npy.stem}.tmp-{os.getpid()}.npy")  # a process of its own: no race
     np.save(tmp, crops)

@@ -26,7 +26,7 @@ from facepack.crop import crop_faces
 from facepack.models.scorer import check_scorer_shapes, scorer_crop
 from training import plots
 from training.common import write_json
-from training.dataset import Sample, ScutFbp5500
+from training.dataset import Dataset, Sample, as_dataset
 from training.scorer import metrics
 from training.scorer.crops import (
     _key,
@@ -41,11 +41,11 @@ from training.scorer.fit import clean_arrays, predict
 from training.scorer.transforms import ROBUSTNESS, PhotoChange
 
 
-def _changed(dataset: ScutFbp5500, sample: Sample, change: PhotoChange) -> np.ndarray:
+def _changed(dataset: Dataset, sample: Sample, change: PhotoChange) -> np.ndarray:
     return change.apply(load_image(dataset.image_path(sample)))
 
 
-def detect_changed(dataset: ScutFbp5500, samples: list[Sample], cache: Path, name: str, change: PhotoChange,
+def detect_changed(dataset: Dataset, samples: list[Sample], cache: Path, name: str, change: PhotoChange,
                    progress: bool = True) -> dict:
     path = cache / f"robustness-{_key(detections_key(), change.as_dict())}.json"
     jobs = [(s.name, functools.partial(_changed, dataset, s, change)) for s in samples]
@@ -60,7 +60,8 @@ def robustness_report(model, data: Path, cache: Path, samples: list[Sample] | No
 
     `rule` is the crop the scorer is fed (default: facepack.spec.SCORER_CROP at its input size).
     """
-    dataset = ScutFbp5500(data)
+    dataset = as_dataset(data)
+    cache = dataset.cache_dir(cache)
     if samples is None:
         (fold,) = dataset.folds("split60")
         samples = list(fold.test)
@@ -134,7 +135,8 @@ def emotion_stability(data: Path, cache: Path, rules: dict[str, spec.CropRule], 
     """
     from facepack.models.emotion import load_emotion
 
-    dataset = ScutFbp5500(data)
+    dataset = as_dataset(data)
+    cache = dataset.cache_dir(cache)
     if samples is None:
         (fold,) = dataset.folds("split60")
         samples = list(fold.test)

@@ -42,7 +42,7 @@ from facepack.models.scorer.default import store_frozen_faceapi
 from facepack.models.uint8_grid import on_uint8_grid
 from training import plots
 from training.common import make_config, provenance, run_folder, write_json
-from training.dataset import ScutFbp5500
+from training.dataset import as_dataset
 from training.scorer import metrics
 from training.scorer.augment import VIEW_SEED, augmented_pool
 from training.scorer.config import FitConfig
@@ -66,7 +66,8 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: Mapping, log=prin
 
 def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) -> dict:
     """Everything `run_fit` writes, into the folder `partial`. Returns the report."""
-    dataset = ScutFbp5500(data)
+    dataset = as_dataset(data)
+    cache = dataset.cache_dir(cache)
     folds = dataset.folds(config.protocol)
     rule = config.crop_rule()
     clean = crop_all(dataset, dataset.all_samples(), cache, rule)
@@ -80,7 +81,7 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) ->
         "fit": dataclasses.asdict(config), "crop": spec.as_dict(rule), "detector": spec.as_dict(spec.DETECTOR),
         "augmentation": {"views": dataclasses.asdict(views), "crop_jitter": dataclasses.asdict(jitter),
                          "view_seed": VIEW_SEED},
-        "data": str(Path(data).resolve()), "versions": provenance()})
+        "data": dataset.describe(), "scale": _scale(dataset), "versions": provenance()})
     start = time.perf_counter()
     fold_reports = []
     for fold in folds:
@@ -97,7 +98,8 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) ->
                           f"{fold.name} test: PC {o['pc']:.3f}, MAE {o['mae']:.3f}, RMSE {o['rmse']:.3f}")
             plots.losses(report["history"], partial / "loss.png")
             plots.histograms(pred, true, partial / "histogram.png")
-    report = {"protocol": config.protocol, "backbone": config.backbone, "folds": fold_reports,
+    report = {"protocol": config.protocol, "backbone": config.backbone, "data": dataset.describe(),
+              "scale": _scale(dataset), "folds": fold_reports,
               "no_face": clean.no_face, "seconds_total": round(time.perf_counter() - start, 1)}
     if len(fold_reports) > 1:
         report["summary"] = summarise(fold_reports)
@@ -107,9 +109,9 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) ->
 
 def test_arrays(data: Path, cache: Path, rule: spec.CropRule):
     """(uint8 crops, ratings, samples) of the official 60/40 test split, cut by `rule`."""
-    dataset = ScutFbp5500(data)
+    dataset = as_dataset(data)
     (fold,) = dataset.folds("split60")
-    crops = crop_all(dataset, dataset.all_samples(), cache, rule, progress=False)
+    crops = crop_all(dataset, dataset.all_samples(), dataset.cache_dir(cache), rule, progress=False)
     return clean_arrays(list(fold.test), crops)
 
 
@@ -183,10 +185,10 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
     # smaller crop resizes it inside the graph (build_branch), and is chosen and scored so here.
     size = max(c["crop"]["output"] for _, c, _ in runs)
 
-    dataset = ScutFbp5500(data)
+    dataset = as_dataset(data)
     (fold,) = dataset.folds("split60")
     _, val = split_val(list(fold.train), fraction, seed)
-    clean = crop_all(dataset, dataset.all_samples(), cache, scorer_crop(size), progress=False)
+    clean = crop_all(dataset, dataset.all_samples(), dataset.cache_dir(cache), scorer_crop(size), progress=False)
     x_val, r_val, _ = clean_arrays(val, clean)
     trained = [read_keras_model(run_dir / "scorer.keras", "trained scorer") for run_dir, _, _ in runs]
     val_probs = [predict(_fed_at(m, size), x_val, mirror) for m in trained]
@@ -220,7 +222,8 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
     log(f"stored weights vs trained float32: score shift mean {shift.mean():.3f}, max {shift.max():.3f} points")
     test = evaluate_model(shipped, data, cache)
     card = {
-        "runs": [r.name for r, _, _ in runs], "architecture": architecture.as_dict(),
+        "runs": [r.name for r, _, _ in runs], "data": dataset.describe(), "scale": _scale(dataset),
+        "architecture": architecture.as_dict(),
         "fit": {c["fit"]["backbone"]: c["fit"] for _, c, _ in runs}, "crop": runs[0][1]["crop"],
         "augmentation": runs[0][1]["augmentation"], "versions": runs[0][1]["versions"],
         "layers": layer_names, "uint8_kernels": uint8_kernels,
@@ -236,8 +239,7 @@ def ship_runs(run_dirs: list[Path], data: Path, cache: Path, mirror: bool = True
         "no_face": runs[0][2]["no_face"],
         # What the page places a score among (facepack.score.percentile_among): people's ratings
         # of the test faces, not the model's scores.
-        "reference": {"about": "SCUT-FBP5500 v2, official 60/40 test split: each face's mean rating by 60 raters, "
-                               "times 20 (points)",
+        "reference": {"about": _reference_about(dataset),
                       "points": sorted(round(s.rating * spec.SCORE.points_per_rating, 4) for s in fold.test)},
     }
     if "faceapi-resnet29" in architecture.branches:
@@ -297,6 +299,18 @@ def _fed_at(model: keras.Model, size: int) -> keras.Model:
         return model
     inputs = keras.Input((size, size, 3), name="face")
     return keras.Model(inputs, model(keras.layers.Resizing(own, own, "bilinear")(inputs)))
+
+
+def _scale(dataset) -> dict | None:
+    """The user's rating scale (None: SCUT-FBP5500's own 1..5)."""
+    return None if dataset.scale is None else {"low": dataset.scale.low, "high": dataset.scale.high}
+
+
+def _reference_about(dataset) -> str:
+    if dataset.scale is None:
+        return "SCUT-FBP5500 v2, official 60/40 test split: each face's mean rating by 60 raters, times 20 (points)"
+    return (f"{dataset.describe()}, test split: each photo's rating mapped onto 0..100 points "
+            f"({dataset.scale.low:g} -> 0, {dataset.scale.high:g} -> 100)")
 
 
 def _default_first(backbone: str) -> str:

@@ -73,11 +73,29 @@ function scorerText(scorer) {
 export function showCard(manifest, gate = manifest.gate) {
   const scorer = manifest.models.scorer;
   const report = scorer.provenance.training_report;
+  // A scorer trained on a user's own ratings (`python -m training fit --ratings`) carries their
+  // scale; the SCUT-FBP5500 texts do not apply to it.
+  const scale = report && report.scale;
   const facts = [
-    ['card.score', t('card.scoreText')],
+    ['card.score', scale ? t('card.scoreTextOwn', { low: num(scale.low), high: num(scale.high) }) : t('card.scoreText')],
     ['card.scorer', scorerText(scorer)],
   ];
-  if (report) {
+  if (report && scale) {
+    const m = report.test_metrics.expected;
+    const perUnit = (scale.high - scale.low) / 5; // training's unit is points / 20: back onto the user's scale
+    facts.push(['card.trainedOn', t('card.trainedOnOwnText', { data: report.data, n: num(report.n_train) })]);
+    facts.push([
+      'card.test',
+      t('card.testOwnText', {
+        pc: num(m.pc, 3),
+        mae: num(m.mae * perUnit, 3),
+        rmse: num(m.rmse * perUnit, 3),
+        low: num(scale.low),
+        high: num(scale.high),
+        n: num(m.n),
+      }),
+    ]);
+  } else if (report) {
     const m = report.test_metrics.expected;
     facts.push(['card.trainedOn', t('card.trainedOnText', { n: num(report.n_train) })]);
     facts.push(['card.test', t('card.testText', { pc: num(m.pc, 3), mae: num(m.mae, 3), rmse: num(m.rmse, 3), n: num(m.n) })]);
