@@ -89,7 +89,6 @@ def read_labels(path: Path) -> list[Sample]:
 class ScutFbp5500:
     """The dataset under `root` (the folder holding Images/ and train_test_files/)."""
 
-    name = "SCUT-FBP5500"
     scale = None  # ratings are SCUT-FBP5500's own 1..5
 
     def __init__(self, root: Path):
@@ -226,8 +225,6 @@ def read_ratings(path: Path, scale: RatingScale) -> list[tuple[Sample, str | Non
 class RatedPhotos:
     """A user's rated photos (module docstring), with the same reading as ScutFbp5500."""
 
-    name = "own ratings"
-
     def __init__(self, csv_path: Path, scale: RatingScale, split_seed: int = 0, test_fraction: float = 0.4):
         self.csv = Path(csv_path)
         self.scale = scale
@@ -238,9 +235,6 @@ class RatedPhotos:
         if missing:
             (sample, line), more = missing[0], f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise DatasetError(f"{self.csv}:{line}: image {sample.name} not found at {self.image_path(sample)}{more}")
-        splits = {split for _, split, _ in self.rows}
-        if None in splits and len(splits) > 1:
-            raise DatasetError(f"{self.csv}: some rows have a split and some do not; give every row one, or none")
 
     def image_path(self, sample: Sample) -> Path:
         path = Path(sample.name)
@@ -264,7 +258,7 @@ class RatedPhotos:
         cv5: five seeded folds over every photo."""
         samples = self.all_samples()
         if protocol == "split60":
-            if self.rows[0][1] is not None:  # every row has a split (checked on reading)
+            if self.rows[0][1] is not None:  # the CSV has a split column: read_ratings checked every row's
                 train = tuple(s for s, split, _ in self.rows if split == "train")
                 test = tuple(s for s, split, _ in self.rows if split == "test")
             else:

@@ -75,6 +75,8 @@ def test_a_split_and_group_column_are_used_as_given(photos):
     ("image,rating\n" + good_rows(3) + "photos/p3.png\n", r"ratings.csv:5: expected 2 fields"),
     ("image,rating,split\n" + "".join(f"photos/p{i}.png,5,val\n" for i in range(12)),
      r"ratings.csv:2: split must be train or test, not 'val'"),
+    ("image,rating,split\n" + "".join(f"photos/p{i}.png,5,{'train' if i else ''}\n" for i in range(12)),
+     r"ratings.csv:2: split must be train or test, not ''"),  # a split column: every row gives one
     ("image,rating\n" + good_rows(11) + "photos/missing.png,5\n", r"ratings.csv:13: image photos/missing.png not "
                                                                   r"found at"),
     ("image,rating\n" + good_rows(5), r"has 5 rated photos; training needs at least 10"),

@@ -82,11 +82,17 @@ def check_scorer_shapes(model: keras.Model, source: str) -> int:
     return int(shape[1])
 
 
+def _card_data(card: dict, scut: str = "SCUT-FBP5500") -> str:
+    """The data a shipped scorer was trained on: its card's own ratings (a `scale` beside them,
+    `training fit --ratings`), else SCUT-FBP5500."""
+    return scut if card.get("scale") is None else card["data"]
+
+
 def _training_summary(card: dict) -> dict:
     """What the manifest says about how the default was trained and how it scores."""
     overall = {d: card["test_metrics"][d]["overall"] for d in card["test_metrics"]}
     scut = "SCUT-FBP5500 v2, official 60/40 split (non-commercial research licence)"
-    return {"data": scut if card.get("scale") is None else card["data"], "scale": card.get("scale"),
+    return {"data": _card_data(card, scut), "scale": card.get("scale"),
             "n_train": card["n_train"], "n_test": card["n_test"], "test_metrics": overall,
             "per_subgroup_pc": {g: m["pc"] for g, m in card["test_metrics"]["expected"].items() if g != "overall"},
             "robustness": card.get("robustness"), "cv5": card.get("cv5"),
@@ -96,22 +102,20 @@ def _training_summary(card: dict) -> dict:
 def load_scorer(path: Path | None = None) -> BundleModel:
     """The beauty scorer: the file at `path`, a folder `python -m training ship --out` wrote
     (card.json and weights.npz), or the embedded default when None."""
-    shipped = path is not None and Path(path).is_dir() and (Path(path) / "card.json").is_file() \
-        and (Path(path) / "weights.npz").is_file()
+    folder = DEFAULT_SCORER_DIR if path is None else Path(path)
+    shipped = (folder / "weights.npz").is_file() and (folder / "card.json").is_file()
     if path is None or shipped:
-        folder = DEFAULT_SCORER_DIR if path is None else Path(path)
         model = build_default_scorer(folder / "weights.npz", folder / "card.json")
-        trained = (folder / "weights.npz").is_file() and (folder / "card.json").is_file()
-        card = json.loads((folder / "card.json").read_text()) if trained else None
+        trained = shipped  # the embedded default without its files: a random head
+        card = json.loads((folder / "card.json").read_text()) if shipped else None
         architecture = ScorerArchitecture.from_dict(card["architecture"]) if card else ScorerArchitecture()
         source = "embedded default" if path is None else str(path)
-        data = "SCUT-FBP5500" if card is None or card.get("scale") is None else card["data"]
         provenance = {
             "source": "embedded default" if path is None else f"training ship --out {Path(path).name}",
             "architecture": architecture.as_dict(),
             "backbones": {b: BACKBONES[b].source for b in architecture.branches},
             # what training changed: {count, data, storage}; None: the head is a random init
-            "trained_layers": ({"count": len(card["layers"]), "data": data,
+            "trained_layers": ({"count": len(card["layers"]), "data": _card_data(card),
                                 # values stored uint8 / float16 (training ship; the uint8 ones move
                                 # validation scores by at most budget_points on average)
                                 "storage": {**card["stored_values"], "budget_points": UINT8_SHIFT_BUDGET}}
