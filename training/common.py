@@ -2,7 +2,8 @@
 folder, the provenance record, atomic JSON, and config dataclasses as command-line flags.
 
     DEFAULT_DATA    the SCUT-FBP5500 v2 folder beside the repository (shared/data/)
-    run_folder      writes RUNS/NAME.partial, renamed to RUNS/NAME when the block completes
+    run_folder      writes RUNS/NAME.partial, renamed to RUNS/NAME when the block completes; an
+                    interrupted run with checkpoints stays .partial until --resume finishes it
     provenance      the versions a run was made with, for its config or report
     option          a config field with the help text its flag shows (the field's comment)
     add_config_args, config_from_args, make_config
@@ -33,26 +34,43 @@ PROVENANCE_PACKAGES = ("tensorflow", "keras", "mtcnn", "numpy")
 
 
 # ------------------------------------------------------------------------------ run folders
+CHECKPOINTS = "checkpoints"  # the sub-folder of a .partial run folder that `--resume` continues from
+
+
 @contextlib.contextmanager
-def run_folder(run_dir: Path) -> Iterator[Path]:
+def run_folder(run_dir: Path, resume: bool = False) -> Iterator[Path]:
     """Write a run folder: yields `run_dir`.partial, renamed to `run_dir` when the block completes.
 
     A folder named `run_dir` is therefore always a finished run: an existing one is refused
-    (ValueError, before anything is written), a stale `.partial` left by a killed run is
-    replaced, and any failure in the block (an error, Ctrl+C) removes the `.partial` folder
-    and is raised again.
+    (ValueError, before anything is written). A failure in the block (an error, Ctrl+C) is raised
+    again, and the `.partial` folder is removed, unless it holds checkpoints (its CHECKPOINTS
+    sub-folder, training.checkpoint): then it is kept for `resume`, which continues in it.
+    A stale `.partial` without checkpoints (a run killed before its first) is replaced; one with
+    checkpoints is refused unless `resume`, so that no interrupted training is lost by mistake.
+    The block removes the checkpoints it no longer needs; they are never part of a finished run.
     """
     run_dir = Path(run_dir)
     if run_dir.exists():
         raise ValueError(f"run folder {run_dir} already exists; pick another --name")
     partial = run_dir.with_name(run_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    held = partial / CHECKPOINTS
+    if resume:
+        if not partial.is_dir():
+            raise ValueError(f"nothing to resume: {partial} does not exist (a run keeps it when it is interrupted "
+                             "after its first checkpoint)")
+    elif held.is_dir() and any(held.iterdir()):
+        raise ValueError(f"{partial} holds the checkpoints of an interrupted run: continue it with --resume "
+                         f"--name {run_dir.name}, or remove the folder to start again")
+    else:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
     try:
         yield partial
     except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
+        if not (held.is_dir() and any(held.iterdir())):
+            shutil.rmtree(partial, ignore_errors=True)
         raise
+    shutil.rmtree(held, ignore_errors=True)
     partial.rename(run_dir)
 
 

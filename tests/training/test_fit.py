@@ -185,25 +185,31 @@ def test_cli_help_and_bad_data_path(tmp_path):
     assert bad.returncode == 2 and "needs Images/ and train_test_files/" in bad.stderr
 
 
-def test_an_interrupted_run_leaves_no_run_folder_and_a_rerun_completes(tiny_scut, tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_no_run_folder_and_resumes_without_training_again(tiny_scut, tmp_path,
+                                                                                   monkeypatch):
     from training.scorer import run as run_module
 
     real_fit_fold = run_module.fit_fold
 
     def interrupted(*args, **kwargs):
         model, report = real_fit_fold(*args, **kwargs)
-        raise KeyboardInterrupt  # Ctrl+C after training, before anything is saved
+        raise KeyboardInterrupt  # Ctrl+C after training, before the fold is saved
 
     monkeypatch.setattr(run_module, "fit_fold", interrupted)
     run_dir = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)
     assert not run_dir.exists()  # no half run that looks complete
-    assert not (tmp_path / "run.partial").exists()  # and no .partial left behind (training.common.run_folder)
+    partial = tmp_path / "run.partial"  # kept: both stages' checkpoints are in it (training.common.run_folder)
+    assert sorted(p.name for p in (partial / "checkpoints").iterdir()) == ["split60-stage1.npz", "split60-stage2.npz"]
     monkeypatch.setattr(run_module, "fit_fold", real_fit_fold)
-    run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)  # same name, starts clean
+    with pytest.raises(ValueError, match="continue it with --resume"):
+        run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None)
+    _, report = run_fit(tiny_scut, tmp_path / "cache", run_dir, FAST, log=lambda _: None, resume=True)
+    epochs = {stage: len(h["loss"]) for stage, h in report["folds"][0]["history"].items()}
+    assert report["folds"][0]["resumed_after_epoch"] == epochs  # both stages read, neither trained again
     assert (run_dir / "scorer.keras").is_file() and (run_dir / "report.json").is_file()
-    assert not (tmp_path / "run.partial").exists()
+    assert not partial.exists() and not (run_dir / "checkpoints").exists()
     keras.models.load_model(run_dir / "scorer.keras", compile=False)
 
 

@@ -13,6 +13,9 @@ Loss: cross-entropy against a Gaussian label distribution around rating x 20 (si
 `label_sigma` points), plus `combo_weight` x |expected rating - rating| (ComboLoss), plus
 `rank_weight` x a pairwise ranking loss over the batch (a pair ordered wrongly by expected
 score costs softplus of the gap). The labels carry the rating in an extra column.
+
+Each stage can checkpoint after every epoch and resume (training.checkpoint): epoch k sees the
+same batches in the same order either way, so a resumed fit ends where an uninterrupted one does.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from facepack import spec
 from facepack.models.scorer import build_branch, head_name
+from training.checkpoint import EpochBatches, ended_fit, fit_resumable
 from training.dataset import Fold, Sample
 from training.scorer import metrics
 from training.scorer.augment import CropPool
@@ -107,21 +111,27 @@ def predict(model: keras.Model, x: np.ndarray, flip: bool) -> np.ndarray:
     return probs
 
 
-def _train_tail(tail, a_train, y_train, a_val, y_val, optimizer, epochs, config, log) -> dict:
+def _train_tail(tail, a_train, y_train, a_val, y_val, optimizer, epochs, config, log, checkpoint) -> dict:
+    """Fit `tail` on the activations (or crops) `a_train`, stopped and restored on the validation
+    loss, checkpointed after every epoch to `checkpoint` (None: not). Returns fit_resumable's result."""
     tail.compile(optimizer=optimizer, loss=scorer_loss(config.combo_weight, config.rank_weight))
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
     printer = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: log(
         f"    epoch {e + 1:3d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f}"))
-    history = tail.fit(a_train, y_train, validation_data=(a_val, y_val), epochs=epochs,
-                       batch_size=config.batch_size, shuffle=True, verbose=0, callbacks=[stop, printer])
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    as_float = None if a_train.dtype == np.float32 else (lambda batch: batch.astype(np.float32))
+    batches = EpochBatches(a_train, y_train, config.batch_size, config.seed, transform=as_float)
+    val = np.asarray(a_val, np.float32)
+    return fit_resumable(tail, batches, (val, y_val), epochs, checkpoint, [stop, printer], log)
 
 
-def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=print) -> tuple[keras.Model, dict]:
+def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=print,
+             checkpoints: Path | None = None) -> tuple[keras.Model, dict]:
     """Train one branch on `fold.train`, report on `fold.test`. Returns (model, fold report).
 
     `clean` holds every photo's clean crop (validation and test use these); `pool` the
     training rows (clean, mirror and view crops) of at least the fold's training photos.
+    With `checkpoints` (a folder), each stage writes `<fold>-<stage>.npz` there after every epoch
+    (training.checkpoint) and continues from it when it is there: a killed fit resumes.
     """
     keras.utils.set_random_seed(config.seed)
     model, note = build_branch(config.backbone, config.size(), seed=config.seed,
@@ -131,7 +141,7 @@ def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=
     x_val, r_val, _ = clean_arrays(val, clean)
     x_te, r_te, test_kept = clean_arrays(list(fold.test), clean)
     y_tr, y_val = targets(r_tr, config.label_sigma), targets(r_val, config.label_sigma)
-    times, history = {}, {}
+    times, history, resumed = {}, {}, {}
     log(f"{fold.name}: {len(train)} train photos ({len(x_tr)} crops with mirror images and views), "
         f"{len(val)} validation, {len(x_te)} test; backbone {config.backbone} ({note})")
 
@@ -147,13 +157,22 @@ def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=
     for name, cut_at, optimizer, epochs in stages:
         start = time.perf_counter()
         trunk, tail = _split_model(model, cut_at)
-        log(f"  {name}: training {'the whole model' if trunk is None else 'from ' + cut_at} "
-            f"({tail.count_params():,} parameters), {type(optimizer).__name__} lr {float(optimizer.learning_rate):g}")
-        a_tr = np.asarray(x_tr, np.float32) if trunk is None else run_in_chunks(trunk, x_tr)
-        a_val = np.asarray(x_val, np.float32) if trunk is None else run_in_chunks(trunk, x_val)
-        history[name] = _train_tail(tail, a_tr, y_tr, a_val, y_val, optimizer, epochs, config, log)
-        del a_tr, a_val
-        times[name] = round(time.perf_counter() - start, 1)
+        checkpoint = None if checkpoints is None else Path(checkpoints) / f"{fold.name}-{name}.npz"
+        result = ended_fit(tail, checkpoint, log)  # a stage that had ended before an interruption
+        if result is None:
+            log(f"  {name}: training {'the whole model' if trunk is None else 'from ' + cut_at} "
+                f"({tail.count_params():,} parameters), {type(optimizer).__name__} lr "
+                f"{float(optimizer.learning_rate):g}")
+            a_tr = x_tr if trunk is None else run_in_chunks(trunk, x_tr)
+            a_val = x_val if trunk is None else run_in_chunks(trunk, x_val)
+            frozen_outputs = time.perf_counter() - start
+            result = _train_tail(tail, a_tr, y_tr, a_val, y_val, optimizer, epochs, config, log, checkpoint)
+            del a_tr, a_val
+            result["seconds"] += frozen_outputs  # the fit's own seconds count every process of a resumed run
+        history[name] = result["history"]
+        times[name] = round(result["seconds"], 1)
+        if result["resumed_at"] is not None:
+            resumed[name] = result["resumed_at"]
 
     # Validation figures: what recipes are chosen by (the test split never is).
     val_probs = predict(model, x_val, config.tta_flip)
@@ -171,7 +190,7 @@ def fit_fold(fold: Fold, clean: CropSet, pool: CropPool, config: FitConfig, log=
         "validation": validation,
         "validation_predictions": [round(float(e), 5) for e in metrics.decode(val_probs)["expected"]],
         "metrics": metrics.evaluate_probs(probs, r_te, [s.subgroup for s in test_kept]), "history": history,
-        "seconds": times, "backbone_note": note,
+        "seconds": times, "backbone_note": note, "resumed_after_epoch": resumed,
         "predictions": [{"name": s.name, "true": float(r), "expected": round(float(e), 4), "argmax": float(a)}
                         for s, r, e, a in zip(test_kept, r_te, decoded["expected"], decoded["argmax"], strict=True)],
     }

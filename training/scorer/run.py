@@ -7,8 +7,10 @@ A run folder (runs/<name>/):
                        cv5: mean and std over folds
     scorer.keras       the model (split60); scorer-cv5-K.keras per fold for cv5
     scatter.png, loss.png, histogram.png   (of the first fold)
-It is written as runs/<name>.partial and renamed when complete (training.common.run_folder); a
-failure or Ctrl+C removes the .partial folder, so a folder with the run's name is always a finished run.
+It is written as runs/<name>.partial and renamed when complete (training.common.run_folder), so
+a folder with the run's name is always a finished run. While it trains, .partial/checkpoints holds
+each stage's last epoch and each finished fold; a run killed or stopped (Ctrl+C) after its first
+epoch keeps its .partial folder, and `fit --resume --name <name>` continues it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from facepack.models.scorer import (
 from facepack.models.scorer.default import store_frozen_faceapi
 from facepack.models.uint8_grid import on_uint8_grid
 from training import plots
-from training.common import make_config, provenance, run_folder, write_json
+from training.common import CHECKPOINTS, flag_name, make_config, provenance, run_folder, write_json
 from training.dataset import as_dataset
 from training.scorer import metrics
 from training.scorer.augment import VIEW_SEED, augmented_pool
@@ -51,44 +53,75 @@ from training.scorer.fit import clean_arrays, fit_fold, predict, split_val, summ
 from training.scorer.transforms import CropJitter, ViewConfig
 
 
-def run_fit(data: Path, cache: Path, run_dir: Path, overrides: Mapping, log=print) -> tuple[Path, dict]:
+def run_fit(data: Path, cache: Path, run_dir: Path, overrides: Mapping, log=print,
+            resume: bool = False) -> tuple[Path, dict]:
     """Train as FitConfig(**`overrides`) says and write the run folder `run_dir` (module docstring).
 
+    Every stage checkpoints after each epoch and every fold when it completes, into
+    `run_dir`.partial/checkpoints; an interrupted run keeps its .partial folder, and `resume`
+    continues it where it stopped (the config must be the interrupted run's).
+
     Raises:
-        ValueError: `run_dir` exists already, or `overrides` names an unknown or ill-typed field.
+        ValueError: `run_dir` exists already (or, with `resume`, its .partial does not, or holds
+            another config or data); `overrides` names an unknown or ill-typed field.
         DatasetError: the data is malformed (the message names the file).
     """
     config = make_config(FitConfig, overrides)
-    with run_folder(run_dir) as partial:
-        report = _fit_into(partial, data, cache, config, log)
+    with run_folder(run_dir, resume=resume) as partial:
+        report = _fit_into(partial, data, cache, config, log, resume)
     return Path(run_dir), report
 
 
-def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) -> dict:
+def interrupted_config(run_dir: Path) -> dict:
+    """The FitConfig fields of the interrupted run `run_dir` (from its .partial/config.json).
+
+    Raises:
+        ValueError: there is no interrupted run of that name.
+    """
+    path = Path(run_dir).with_name(Path(run_dir).name + ".partial") / "config.json"
+    if not path.is_file():
+        raise ValueError(f"nothing to resume: {path} does not exist")
+    return json.loads(path.read_text())["fit"]
+
+
+def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, resume: bool = False) -> dict:
     """Everything `run_fit` writes, into the folder `partial`. Returns the report."""
     dataset = as_dataset(data)
     cache = dataset.cache_dir(cache)
     folds = dataset.folds(config.protocol)
     rule = config.crop_rule()
+    views, jitter = ViewConfig(), CropJitter().scaled(config.crop_jitter)
+    record = {
+        "fit": dataclasses.asdict(config), "crop": spec.as_dict(rule), "detector": spec.as_dict(spec.DETECTOR),
+        "augmentation": {"views": dataclasses.asdict(views), "crop_jitter": dataclasses.asdict(jitter),
+                         "view_seed": VIEW_SEED},
+        "data": dataset.describe(), "scale": _scale(dataset), "versions": provenance()}
+    if resume:
+        _check_same_run(partial, record)
     clean = crop_all(dataset, dataset.all_samples(), cache, rule)
     if clean.no_face:
         log(f"no face found in {len(clean.no_face)} images (left out, listed in report.json): "
             f"{', '.join(clean.no_face[:10])}")
     training_photos = list({s.name: s for fold in folds for s in fold.train}.values())
-    views, jitter = ViewConfig(), CropJitter().scaled(config.crop_jitter)
     pool = augmented_pool(dataset, training_photos, cache, rule, config.views, views, jitter, VIEW_SEED)
-    write_json(partial / "config.json", {
-        "fit": dataclasses.asdict(config), "crop": spec.as_dict(rule), "detector": spec.as_dict(spec.DETECTOR),
-        "augmentation": {"views": dataclasses.asdict(views), "crop_jitter": dataclasses.asdict(jitter),
-                         "view_seed": VIEW_SEED},
-        "data": dataset.describe(), "scale": _scale(dataset), "versions": provenance()})
+    if not resume:
+        write_json(partial / "config.json", record)
+    checkpoints = partial / CHECKPOINTS
     start = time.perf_counter()
     fold_reports = []
     for fold in folds:
-        model, report = fit_fold(fold, clean, pool, config, log)
-        fold_reports.append(report)
         model_path = partial / ("scorer.keras" if config.protocol == "split60" else f"scorer-{fold.name}.keras")
-        model.save(model_path)
+        done = checkpoints / f"{fold.name}.json"
+        if done.is_file() and model_path.is_file():
+            log(f"{fold.name}: completed before the interruption (its report: {done})")
+            fold_reports.append(json.loads(done.read_text()))
+            continue
+        model, report = fit_fold(fold, clean, pool, config, log, checkpoints=checkpoints)
+        fold_reports.append(report)
+        tmp = model_path.with_name(f"{model_path.stem}.tmp.keras")  # keras needs the suffix
+        model.save(tmp)
+        tmp.replace(model_path)
+        write_json(done, report)
         if len(fold_reports) == 1:
             pred = np.array([p["expected"] for p in report["predictions"]])
             true = np.array([p["true"] for p in report["predictions"]])
@@ -105,6 +138,20 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log) ->
         report["summary"] = summarise(fold_reports)
     write_json(partial / "report.json", report)
     return report
+
+
+def _check_same_run(partial: Path, record: dict) -> None:
+    """Refuse to resume `partial` with another config, crop rule, augmentation or data."""
+    stored = json.loads((partial / "config.json").read_text()) if (partial / "config.json").is_file() else None
+    if stored is None:
+        raise ValueError(f"{partial} has no config.json: it was killed before training began; start it again")
+    record = json.loads(json.dumps(record))  # as stored: tuples as lists
+    fit = [f"{flag_name(k)} is {stored['fit'].get(k)!r} in the interrupted run, {v!r} now"
+           for k, v in record["fit"].items() if stored["fit"].get(k) != v]
+    other = [k for k in ("crop", "detector", "augmentation", "data", "scale") if stored.get(k) != record[k]]
+    if fit or other:
+        raise ValueError(f"{partial} cannot be resumed as asked: " + "; ".join(
+            fit + [f"its {k} differs from this code's or data's" for k in other]))
 
 
 def test_arrays(data: Path, cache: Path, rule: spec.CropRule):
