@@ -6,6 +6,7 @@ examples:
   python -m training fit --name r29                        # faceapi-resnet29 branch, 60/40 split -> runs/r29/
   python -m training fit --backbone human-faceres --name hf
   python -m training fit --protocol cv5 --combo-weight 1   # 5-fold cross-validation
+  python -m training fit --resume --name r29               # continue a killed or stopped run where it was
   python -m training evaluate runs/r29/scorer.keras        # official 60/40 test split
   python -m training evaluate default                      # the embedded default scorer
   python -m training robustness default                    # tilted, smaller, padded, recompressed, mirrored photos

@@ -5,6 +5,8 @@ folder, the provenance record, atomic JSON, and config dataclasses as command-li
     run_folder      writes RUNS/NAME.partial, renamed to RUNS/NAME when the block completes; an
                     interrupted run with checkpoints stays .partial until --resume finishes it
     provenance      the versions a run was made with, for its config or report
+    resume_config, check_resumable
+                    --resume: the interrupted run's settings, and a refusal of any change
     option          a config field with the help text its flag shows (the field's comment)
     add_config_args, config_from_args, make_config
                     a frozen config dataclass <-> argparse flags, one boolean convention
@@ -19,6 +21,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -72,6 +75,45 @@ def run_folder(run_dir: Path, resume: bool = False) -> Iterator[Path]:
         raise
     shutil.rmtree(held, ignore_errors=True)
     partial.rename(run_dir)
+
+
+def interrupted_record(run_dir: Path) -> dict:
+    """The config.json of the interrupted run `run_dir` (in `run_dir`.partial).
+
+    Raises:
+        ValueError: there is no interrupted run of that name, or it was killed before writing one.
+    """
+    path = Path(run_dir).with_name(Path(run_dir).name + ".partial") / "config.json"
+    if not path.is_file():
+        raise ValueError(f"nothing to resume: {path} does not exist")
+    return json.loads(path.read_text())
+
+
+def resume_config(cls: type, args: argparse.Namespace, section: str) -> dict:
+    """For `--resume --name NAME`: the interrupted run's settings (its config.json[`section`]), with
+    each flag given here that differs from its default on top; `check_resumable` refuses a change."""
+    if args.name is None:
+        raise ValueError("--resume needs --name, the interrupted run's folder name")
+    given = dataclasses.asdict(config_from_args(cls, args))
+    defaults = dataclasses.asdict(cls())
+    return {**interrupted_record(args.runs / args.name)[section],
+            **{k: v for k, v in given.items() if v != defaults[k]}}
+
+
+def check_resumable(partial: Path, record: dict, section: str) -> None:
+    """Refuse (ValueError) to resume `partial` when `record`, the config.json this run would write,
+    differs from the one the interrupted run wrote: a setting of `section` (named by its flag) or
+    another part (the crop rule, the data, ...). The versions may differ."""
+    stored = json.loads((partial / "config.json").read_text()) if (partial / "config.json").is_file() else None
+    if stored is None:
+        raise ValueError(f"{partial} has no config.json: it was killed before training began; start it again")
+    record = json.loads(json.dumps(record))  # as stored: tuples as lists
+    changed = [f"{flag_name(k)} is {stored[section].get(k)!r} in the interrupted run, {v!r} now"
+               for k, v in record[section].items() if stored[section].get(k) != v]
+    changed += [f"its {k} differs from this code's or data's" for k in record
+                if k not in (section, "versions") and stored.get(k) != record[k]]
+    if changed:
+        raise ValueError(f"{partial} cannot be resumed as asked: " + "; ".join(changed))
 
 
 def write_json(path: Path, data) -> None:
@@ -168,3 +210,20 @@ def add_run_args(parser: argparse.ArgumentParser, default_name: str) -> None:
     parser.add_argument("--runs", type=Path, default=DEFAULT_RUNS,
                         help=f"parent of run folders (default: {DEFAULT_RUNS})")
     parser.add_argument("--name", help=f"run folder name (default: {default_name})")
+
+
+def add_resume_arg(parser: argparse.ArgumentParser) -> None:
+    """--resume: continue the interrupted run --name (training.common.run_folder)."""
+    parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=False,
+                        help="continue the interrupted run --name (runs/NAME.partial, kept when a run is killed or "
+                             "stopped after its first epoch) from its last checkpoint, with its settings; a setting "
+                             "given with another value is refused (default: %(default)s)")
+
+
+def interrupted(run_dir: Path) -> int:
+    """After Ctrl+C: say how to continue, when the run kept its .partial folder. Returns exit code 130."""
+    partial = Path(run_dir).with_name(Path(run_dir).name + ".partial")
+    if partial.is_dir():
+        print(f"\ninterrupted: {partial} is kept; continue with --resume --name {Path(run_dir).name}",
+              file=sys.stderr)
+    return 130

@@ -10,16 +10,12 @@ optimizer's moments, the seed generators and the callbacks' counters are all res
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 
 import keras
 import numpy as np
 import pytest
 
-from tests.support.cli import ROOT, run_module
+from tests.support.cli import kill_module_when, run_module
 from training.checkpoint import EpochBatches, fit_resumable, read_checkpoint
 from training.common import run_folder
 
@@ -165,16 +161,7 @@ def test_fit_killed_mid_stage_resumes_to_the_uninterrupted_runs_report(tiny_scut
     _, whole = run_fit(tiny_scut, cache, tmp_path / "runs" / "whole", SLOW_STAGE, log=lambda _: None)
     args = ["--data", tiny_scut, "--cache", cache, "--runs", tmp_path / "runs", "--name", "cut"]
     checkpoint = tmp_path / "runs" / "cut.partial" / "checkpoints" / "split60-stage1.npz"
-    proc = subprocess.Popen([sys.executable, "-m", "training", "fit", *map(str, args), *fit_flags(SLOW_STAGE)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 300
-        while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, stderr.decode()[-2000:]
+    kill_module_when(checkpoint, "training", "fit", *args, *fit_flags(SLOW_STAGE))
     done = read_checkpoint(checkpoint)["state"]
     assert 1 <= done["epochs_done"] < SLOW_STAGE["stage1_epochs"] and not done["ended"]  # killed mid-stage
     assert not (tmp_path / "runs" / "cut").exists()

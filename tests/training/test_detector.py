@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.support.cli import kill_module_when, run_module
 from training.dataset import DatasetError
 from training.detector import annotations
 from training.detector.samples import (
@@ -263,11 +264,11 @@ def test_mining_labels_the_earlier_stages_proposals(scut_photos, tiny_scut):
 
 # ----------------------------------------------------------- the command, mirrored, shipped
 @pytest.mark.slow
-def test_the_command_trains_under_mirrored_strategy_and_the_converter_ships_the_run(tiny_scut, tmp_path):
+def test_the_command_trains_under_mirrored_strategy_resumes_and_the_converter_ships_the_run(tiny_scut, tmp_path):
     runs = tmp_path / "runs"
-    cmd = [sys.executable, "-m", "training", "detector", "--data", str(tiny_scut), "--cache", str(tmp_path / "cache"),
-           "--runs", str(runs), "--name", "det", "--epochs", "2", "--batch-size", "64", "--decay-epochs", "1",
-           "--strategy", "mirrored", "--cpu-replicas", "2"]
+    flags = ["--data", str(tiny_scut), "--cache", str(tmp_path / "cache"), "--runs", str(runs), "--epochs", "2",
+             "--batch-size", "64", "--decay-epochs", "1", "--strategy", "mirrored", "--cpu-replicas", "2"]
+    cmd = [sys.executable, "-m", "training", "detector", *flags, "--name", "det"]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     run = runs / "det"
@@ -282,6 +283,28 @@ def test_the_command_trains_under_mirrored_strategy_and_the_converter_ships_the_
         assert report["nets"][net]["samples"]["train"]["positive"] > 0
     assert report["test"]["photos"] == report["package_on_test"]["photos"] > 0
     assert "recall at IoU 0.5" in done.stdout
+
+    # SIGKILLed once RNet has checkpointed an epoch (PNet trained), then resumed: the same nets
+    # (tests/training/test_checkpoint.py's RESUME_ATOL) and the same test figures
+    from tests.training.test_checkpoint import RESUME_ATOL
+
+    kill_module_when(runs / "cut.partial" / "checkpoints" / "rnet.npz", "training", "detector", *flags, "--name", "cut")
+    assert (runs / "cut.partial" / "checkpoints" / "pnet.json").is_file() and not (runs / "cut").exists()
+    resumed = run_module("training", "detector", "--runs", runs, "--data", tiny_scut, "--cache", tmp_path / "cache",
+                         "--name", "cut", "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    again = json.loads((runs / "cut" / "report.json").read_text())
+    assert again["config"] == report["config"]  # the interrupted run's settings, mirrored on 2 replicas
+    for net in ("pnet", "rnet", "onet"):
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(again["nets"][net]["history"][key], report["nets"][net]["history"][key],
+                                       rtol=0, atol=RESUME_ATOL)
+    for net in ("pnet", "rnet", "onet"):
+        with np.load(run / f"{net}.npz") as whole, np.load(runs / "cut" / f"{net}.npz") as cut:
+            for key in whole.files:
+                np.testing.assert_allclose(cut[key], whole[key], rtol=0, atol=RESUME_ATOL)
+    numbers = {k: v for k, v in report["test"].items() if isinstance(v, int | float)}
+    assert numbers and {k: again["test"][k] for k in numbers} == pytest.approx(numbers, abs=RESUME_ATOL)
 
     from converter.export import export_bundle
 

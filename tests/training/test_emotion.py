@@ -20,7 +20,6 @@ from PIL import Image
 
 from facepack import spec
 from facepack.models import ModelError, load_emotion
-from training import plots
 from training.dataset import DatasetError
 from training.emotion import cli
 from training.emotion.config import EmotionConfig
@@ -221,15 +220,52 @@ def test_the_run_folder_holds_the_model_report_and_plots(trained):
     assert not model.get_layer("rgb_to_fer_input").trainable
 
 
-def test_a_failed_run_leaves_no_run_folder(fer_csv, tmp_path, monkeypatch):
-    def interrupted(*args):
-        raise KeyboardInterrupt  # Ctrl+C while the last file is written
+def test_a_failure_before_the_first_epoch_leaves_no_run_folder(fer_csv, tmp_path, monkeypatch):
+    from training.emotion import fit as fit_module
 
-    monkeypatch.setattr(plots, "losses", interrupted)
+    def interrupted(*args):
+        raise KeyboardInterrupt  # Ctrl+C as training begins: no checkpoint yet
+
+    monkeypatch.setattr(fit_module, "fit_resumable", interrupted)
     config = EmotionConfig(epochs=1, width=4, stages=1, blocks=1)
     with pytest.raises(KeyboardInterrupt):
         run_emotion(EmotionSource(fer_csv, "csv"), tmp_path / "run", config, log=lambda _: None, progress=False)
     assert list(tmp_path.iterdir()) == []  # neither run/ nor run.partial/
+
+
+@pytest.mark.slow
+def test_a_run_stopped_mid_fit_resumes_to_the_uninterrupted_runs_report(trained, fer_csv, tmp_path, monkeypatch):
+    """Stopped (Ctrl+C) during epoch 5 of `trained`'s fit, then `emotion --resume`: the same history
+    and accuracies as `trained`'s uninterrupted run (tests/training/test_checkpoint.py's RESUME_ATOL)."""
+    from tests.training.test_checkpoint import RESUME_ATOL, Interrupt
+    from training.emotion import fit as fit_module
+
+    real = fit_module.fit_resumable
+
+    def stopped_in_epoch_5(model, batches, validation, epochs, checkpoint, callbacks, log):
+        return real(model, batches, validation, epochs, checkpoint, [*callbacks, Interrupt(5)], log)
+
+    parser = argparse.ArgumentParser()
+    cli.add_commands(parser.add_subparsers())
+    argv = ["emotion", "--csv", str(fer_csv), "--runs", str(tmp_path), "--name", "cut"]
+    monkeypatch.setattr(fit_module, "fit_resumable", stopped_in_epoch_5)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.cmd_emotion(parser.parse_args([*argv, *SMALL])) == 130  # "interrupted: ... --resume"
+    assert (tmp_path / "cut.partial" / "checkpoints" / "emotion.npz").is_file() and not (tmp_path / "cut").exists()
+    monkeypatch.setattr(fit_module, "fit_resumable", real)
+    with pytest.raises(ValueError, match="--epochs is 12 in the interrupted run, 30 now"):
+        cli.cmd_emotion(parser.parse_args([*argv, "--resume", "--epochs", "30"]))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli.cmd_emotion(parser.parse_args([*argv, "--resume"])) == 0  # its settings: SMALL
+    resumed = json.loads((tmp_path / "cut" / "report.json").read_text())
+    _, whole, _ = trained
+    assert resumed["config"] == whole["config"] and resumed["epochs_run"] == whole["epochs_run"]
+    for key, values in whole["history"].items():
+        np.testing.assert_allclose(resumed["history"][key], values, rtol=0, atol=RESUME_ATOL)
+    for split, accuracy in whole["accuracy"].items():
+        assert resumed["accuracy"][split] == pytest.approx(accuracy, abs=RESUME_ATOL)
+    assert not (tmp_path / "cut.partial").exists()
+    assert "checkpoints" not in {p.name for p in (tmp_path / "cut").iterdir()}
 
 
 def test_an_existing_run_folder_is_never_overwritten(trained, fer_csv):

@@ -6,7 +6,16 @@ import argparse
 import time
 from pathlib import Path
 
-from training.common import add_config_args, add_data_args, add_run_args, config_from_args
+from training.common import (
+    add_config_args,
+    add_data_args,
+    add_resume_arg,
+    add_run_args,
+    config_from_args,
+    interrupted,
+    make_config,
+    resume_config,
+)
 
 DESCRIPTION = """\
 The MTCNN recipe: PNet on random boxes labelled by IoU with the true faces (positive >= 0.65,
@@ -61,6 +70,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
                    help="face-free photos for extra negatives (each checked with the mtcnn package; one in which "
                         "it finds a face is left out), e.g. /usr/share/doc/opencv-doc/examples/data")
     add_run_args(p, "<time>-detector-<layout>")
+    add_resume_arg(p)
     add_config_args(p, DetectorConfig)
     p.set_defaults(handler=cmd_detector)
     c = subparsers.add_parser(
@@ -98,9 +108,14 @@ def cmd_detector(args: argparse.Namespace) -> int:
     from training.detector.config import DetectorConfig
     from training.detector.run import run_detector, summary_table
 
-    config = config_from_args(DetectorConfig, args)
+    config = (make_config(DetectorConfig, resume_config(DetectorConfig, args, "detector")) if args.resume
+              else config_from_args(DetectorConfig, args))
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-detector-{config.layout}"
-    run_dir, report = run_detector(args.data, args.runs / name, config, args.negatives, args.cache)
+    try:
+        run_dir, report = run_detector(args.data, args.runs / name, config, args.negatives, args.cache,
+                                       resume=args.resume)
+    except KeyboardInterrupt:
+        return interrupted(args.runs / name)
     print(summary_table(report))
     print(f"run folder: {run_dir}  (ship it: python -m converter export --detector {run_dir})")
     return 0

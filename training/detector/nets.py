@@ -65,6 +65,12 @@ def masked_loss(y_true, y_pred):
     return keras.ops.ones_like(label) * total  # one value per sample, as Keras expects
 
 
+def read_weights(path: Path) -> list[np.ndarray]:
+    """The weights `save_weights` wrote, in the net's get_weights order."""
+    with np.load(path) as data:
+        return [data[str(i)] for i in range(len(data.files))]
+
+
 def save_weights(weights: list[np.ndarray], path: Path) -> None:
     """Write `<net>.npz` atomically (arrays '0', '1', ... in the net's get_weights order)."""
     tmp = path.with_name(path.stem + ".tmp.npz")

@@ -1,7 +1,8 @@
 """`run_detector`: read the annotations, train PNet, RNet and ONet in turn, evaluate, write a run folder.
 
-The run folder (written as `<name>.partial`, renamed when complete, removed on a failure:
-training.common.run_folder):
+The run folder (written as `<name>.partial`, renamed when complete: training.common.run_folder;
+while it trains, .partial/checkpoints holds each net's last epoch and each trained net's report,
+and `detector --resume --name <name>` continues a run killed after its first epoch):
     pnet.npz, rnet.npz, onet.npz   the trained weights (python -m converter export --detector RUN_DIR)
     cascade.json                   the ONet passes chosen on the validation photos, and why
                                    (facepack.detect.detector_spec reads it; so does the export)
@@ -26,11 +27,11 @@ from facepack.detect import CASCADE_JSON, Detector
 from facepack.models import ModelError
 from facepack.models.mtcnn_nets import NETS
 from training import plots
-from training.common import DEFAULT_CACHE, provenance, run_folder, write_json
+from training.common import CHECKPOINTS, DEFAULT_CACHE, check_resumable, provenance, run_folder, write_json
 from training.dataset import DatasetError, ScutFbp5500
 from training.detector import annotations, evaluate
 from training.detector.config import DetectorConfig, make_strategy
-from training.detector.nets import save_weights
+from training.detector.nets import read_weights, save_weights
 from training.detector.train import build_samples, fit_net, net_scores
 from training.scorer.crops import detect_all, load_image  # the scut layout calibrates on the scorer's detections
 
@@ -109,16 +110,24 @@ def split_photos(photos: list, fraction: float, seed: int) -> tuple[list, list]:
 
 
 def run_detector(data: Path, run_dir: Path, config: DetectorConfig, negatives: Path | None = None,
-                 cache: Path = DEFAULT_CACHE, log=print) -> tuple[Path, dict]:
+                 cache: Path = DEFAULT_CACHE, log=print, resume: bool = False) -> tuple[Path, dict]:
     """Train a detector and write its run folder (module docstring). Returns (run folder, report).
+    Each net's fit checkpoints every epoch, and each trained net is kept, in
+    `run_dir`.partial/checkpoints; `resume` continues an interrupted run from there.
 
     Raises:
-        ValueError: `run_dir` exists already.
+        ValueError: `run_dir` exists already (or, with `resume`, its .partial does not, or holds
+            another config or data).
         DatasetError: the data is malformed (the message names the file).
     """
     strategy = make_strategy(config.strategy, config.cpu_replicas)  # before TensorFlow runs anything
-    with run_folder(run_dir) as partial:
-        write_json(partial / "config.json", {"detector": dataclasses.asdict(config), "versions": provenance()})
+    record = {"detector": dataclasses.asdict(config), "data": str(Path(data).resolve()),
+              "negatives": None if negatives is None else str(Path(negatives).resolve()), "versions": provenance()}
+    with run_folder(run_dir, resume=resume) as partial:
+        if resume:
+            check_resumable(partial, record, "detector")
+        else:
+            write_json(partial / "config.json", record)
         report = _train_into(partial, data, config, strategy, negatives, cache, log)
     return Path(run_dir), report
 
@@ -144,7 +153,16 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
     detector = Detector()  # the package's nets, replaced one by one as ours are trained
     nets, histories = {}, {}
     previous = None
+    checkpoints = partial / CHECKPOINTS
     for number, net in enumerate(NETS):
+        done = checkpoints / f"{net}.json"
+        if done.is_file() and (partial / f"{net}.npz").is_file():  # trained before an interruption
+            nets[net] = json.loads(done.read_text())
+            histories[net] = nets[net]["history"]
+            detector.use_weights(net, read_weights(partial / f"{net}.npz"))
+            log(f"{net}: trained before the interruption (its report: {done})")
+            previous = net
+            continue
         mine = None if previous is None else (lambda image, last=previous: detector.proposals(image, last))
         source = "random boxes" if mine is None else f"random boxes + {previous.upper()}'s proposals"
         log(f"{net}: cutting samples ({source})")
@@ -154,13 +172,14 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
                             f"{net} samples, validation photos")
         clock.lap(f"{net} samples")
         log(f"{net}: {len(train)} training samples {train.counts()}, {len(val)} validation samples")
-        weights, history = fit_net(net, train, val, config, strategy, log)
+        weights, history = fit_net(net, train, val, config, strategy, log, checkpoint=checkpoints / f"{net}.npz")
         clock.lap(f"{net} fit")
         save_weights(weights, partial / f"{net}.npz")
         detector.use_weights(net, weights)
         nets[net] = {"samples": {"train": train.counts(), "validation": val.counts()}, "history": history,
                      "validation": net_scores(net, weights, val), "best_epoch": int(np.argmin(history["val_loss"])) + 1}
         histories[net] = history
+        write_json(done, nets[net])
         log(f"{net}: validation {nets[net]['validation']}")
         previous = net
         del train, val

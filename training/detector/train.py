@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -90,9 +91,13 @@ def _dataset(samples: SampleSet, batch_size: int, shuffle: bool, seed: int):
 
 
 def fit_net(net: str, train: SampleSet, val: SampleSet, config: DetectorConfig, strategy,
-            log=print) -> tuple[list[np.ndarray], dict]:
-    """Fit one net from scratch on `train`; returns (the weights of its best epoch on `val`, history)."""
+            log=print, checkpoint: Path | None = None) -> tuple[list[np.ndarray], dict]:
+    """Fit one net from scratch on `train`; returns (the weights of its best epoch on `val`, history).
+    With `checkpoint`, every epoch is checkpointed there and a killed fit resumes from it
+    (training.checkpoint: epoch k's batches are the same either way)."""
     import keras
+
+    from training.checkpoint import EpochBatches, fit_resumable
 
     keras.utils.set_random_seed(config.seed)
     steps = math.ceil(len(train) / config.batch_size)
@@ -107,10 +112,11 @@ def fit_net(net: str, train: SampleSet, val: SampleSet, config: DetectorConfig, 
     best = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.epochs, restore_best_weights=True)
     printer = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: log(
         f"    {net} epoch {e + 1:3d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f}"))
-    history = model.fit(_dataset(train, config.batch_size, True, config.seed),
-                        validation_data=_dataset(val, config.batch_size, False, config.seed),
-                        epochs=config.epochs, shuffle=False, verbose=0, callbacks=[best, printer])  # shuffled above
-    return body.get_weights(), {k: [float(v) for v in values] for k, values in history.history.items()}
+    batches = EpochBatches(train.x, train.targets(), config.batch_size, config.seed,
+                           transform=lambda x: normalize(x.astype(np.float32)))
+    result = fit_resumable(model, batches, _dataset(val, config.batch_size, False, config.seed), config.epochs,
+                           checkpoint, [best, printer], log)
+    return body.get_weights(), result["history"]
 
 
 def net_scores(net: str, weights: list[np.ndarray], samples: SampleSet) -> dict:

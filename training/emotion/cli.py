@@ -6,7 +6,15 @@ import argparse
 import time
 from pathlib import Path
 
-from training.common import add_config_args, add_run_args, config_from_args
+from training.common import (
+    add_config_args,
+    add_resume_arg,
+    add_run_args,
+    config_from_args,
+    interrupted,
+    make_config,
+    resume_config,
+)
 
 DESCRIPTION = """\
 Train a ResNet emotion classifier for FER2013's 7 classes (angry, disgust, fear, happy, sad,
@@ -50,6 +58,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
     p.add_argument("--faces", choices=FACES, default="crops",
                    help="crops: the images are face crops; photos: find and cut the face (default: crops)")
     add_run_args(p, "<time>-emotion")
+    add_resume_arg(p)
     add_config_args(p, EmotionConfig)
     p.set_defaults(handler=cmd_emotion)
     return [p]
@@ -63,9 +72,13 @@ def cmd_emotion(args: argparse.Namespace) -> int:
 
     layout, path = ("csv", args.csv) if args.csv else ("folders", args.folders)
     source = EmotionSource(path, layout, args.faces)
-    config = config_from_args(EmotionConfig, args)
+    config = (make_config(EmotionConfig, resume_config(EmotionConfig, args, "emotion")) if args.resume
+              else config_from_args(EmotionConfig, args))
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-emotion"
-    run_dir, report = run_emotion(source, args.runs / name, config)
+    try:
+        run_dir, report = run_emotion(source, args.runs / name, config, resume=args.resume)
+    except KeyboardInterrupt:
+        return interrupted(args.runs / name)
     print(f"run folder: {run_dir} (best epoch {report['best_epoch']} of {report['epochs_run']})")
     for split, figures in report["splits"].items():
         print(f"  {split:10}  accuracy {figures['accuracy']:.4f}  (n={figures['n']})")

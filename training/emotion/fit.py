@@ -10,14 +10,20 @@ accuracy last rose, keeping the weights of its best epoch. Only then are the tes
 Augmentation, while training only: mirror images, a shift and a zoom of up to `shift` and
 `zoom` of the side (edges reflected), brightness and contrast changes of up to `brightness`
 and `contrast`. The layers that do it wrap the model for training and are not saved with it.
+
+Each epoch can be checkpointed and a killed fit resumed (training.checkpoint); the batches of epoch
+k, and the augmentation's seed generators, are the same either way.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import keras
 import numpy as np
 
 from facepack import spec
+from training.checkpoint import EpochBatches, fit_resumable
 from training.emotion.config import EmotionConfig
 from training.emotion.data import Faces
 from training.emotion.model import build_emotion_resnet
@@ -93,8 +99,11 @@ def _trainer(model: keras.Model, config: EmotionConfig) -> keras.Model:
     return keras.Model(grey, model(_augmenter(config)(x)), name="trainer")
 
 
-def fit_emotion(train: Faces, val: Faces, config: EmotionConfig, log=print) -> tuple[keras.Model, dict]:
-    """Train on `train`, choose the epoch on `val`. Returns (model with the best epoch's weights, history)."""
+def fit_emotion(train: Faces, val: Faces, config: EmotionConfig, log=print,
+                checkpoint: Path | None = None) -> tuple[keras.Model, dict]:
+    """Train on `train`, choose the epoch on `val`. Returns (model with the best epoch's weights, history).
+    With `checkpoint`, every epoch is checkpointed there and a killed fit resumes from it
+    (training.checkpoint)."""
     model = build_emotion_resnet(config.width, config.stages, config.blocks, config.dropout, config.seed)
     trainer = _trainer(model, config)
     trainer.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
@@ -108,7 +117,8 @@ def fit_emotion(train: Faces, val: Faces, config: EmotionConfig, log=print) -> t
             f"  epoch {e + 1:3d}  loss {logs['loss']:.4f}  accuracy {logs['accuracy']:.4f}  "
             f"val_loss {logs['val_loss']:.4f}  val_accuracy {logs['val_accuracy']:.4f}")),
     ]
-    history = trainer.fit(train.images, train.labels, validation_data=(val.images, val.labels),
-                          epochs=config.epochs, batch_size=config.batch_size, shuffle=True, verbose=0,
-                          callbacks=callbacks)
-    return model, {k: [float(v) for v in values] for k, values in history.history.items()}
+    batches = EpochBatches(train.images, train.labels, config.batch_size, config.seed,
+                           transform=lambda grey: grey.astype(np.float32))
+    result = fit_resumable(trainer, batches, (val.images.astype(np.float32), val.labels), config.epochs, checkpoint,
+                           callbacks, log)
+    return model, result["history"]

@@ -7,8 +7,10 @@ A run folder (runs/<name>/):
                     per split, the epoch history, seconds per stage, versions
     confusion.png   the test splits' confusion matrices (the hold-out's where there is no test split)
     loss.png        training and hold-out loss per epoch
-It is written as runs/<name>.partial and renamed when complete (training.common.run_folder); a
-failure removes the .partial folder, so a folder with the run's name is always a finished run.
+It is written as runs/<name>.partial and renamed when complete (training.common.run_folder), so
+a folder with the run's name is always a finished run. The fit checkpoints every epoch in
+.partial/checkpoints; a run killed after its first epoch keeps its .partial folder, and
+`emotion --resume --name <name>` continues it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from facepack import spec
 from training import plots
-from training.common import provenance, run_folder, write_json
+from training.common import CHECKPOINTS, check_resumable, provenance, run_folder, write_json
 from training.emotion.config import EmotionConfig
 from training.emotion.data import EmotionSource
 from training.emotion.fit import fit_emotion, split_figures, split_validation
@@ -36,16 +38,23 @@ def _test_note(source: EmotionSource, tests: list[str]) -> str:
 
 
 def run_emotion(source: EmotionSource, run_dir: Path, config: EmotionConfig | None = None, log=print,
-                progress: bool = True) -> tuple[Path, dict]:
+                progress: bool = True, resume: bool = False) -> tuple[Path, dict]:
     """Read `source`, train, test, and write the run folder `run_dir`. Returns (run_dir, report).
+    The fit checkpoints every epoch in `run_dir`.partial/checkpoints; `resume` continues an
+    interrupted run from there (with the same config and data).
 
     Raises:
-        ValueError: `run_dir` exists already, or the training split is too small to hold out from.
+        ValueError: `run_dir` exists already (or, with `resume`, its .partial does not, or holds
+            another config or data), or the training split is too small to hold out from.
         DatasetError: the data is malformed (the message names the file, and the line of a CSV).
     """
     config = config or EmotionConfig()
-    with run_folder(run_dir) as partial:
-        write_json(partial / "config.json", {"emotion": dataclasses.asdict(config), "versions": provenance()})
+    record = {"emotion": dataclasses.asdict(config), "data": source.describe(), "versions": provenance()}
+    with run_folder(run_dir, resume=resume) as partial:
+        if resume:
+            check_resumable(partial, record, "emotion")
+        else:
+            write_json(partial / "config.json", record)
         report = _train_into(partial, source, config, log, progress)
     return Path(run_dir), report
 
@@ -64,7 +73,7 @@ def _train_into(partial: Path, source: EmotionSource, config: EmotionConfig, log
         + ", ".join(f"{len(faces)} {name}" for name, faces in data.tests.items()))
 
     start = time.perf_counter()
-    model, history = fit_emotion(train, val, config, log)
+    model, history = fit_emotion(train, val, config, log, checkpoint=partial / CHECKPOINTS / "emotion.npz")
     seconds["fit"] = round(time.perf_counter() - start, 1)
     start = time.perf_counter()
     splits = {"validation": split_figures(model, val)}

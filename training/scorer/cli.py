@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 import time
 from pathlib import Path
 
-from training.common import add_config_args, add_data_args, add_run_args, config_from_args
+from training.common import (
+    add_config_args,
+    add_data_args,
+    add_resume_arg,
+    add_run_args,
+    config_from_args,
+    interrupted,
+    resume_config,
+)
 
 
 def add_scorer_data_args(parser: argparse.ArgumentParser) -> None:
@@ -57,10 +64,7 @@ def add_commands(subparsers) -> list[argparse.ArgumentParser]:
                                             "hold-out and the test split(s). Recipes are chosen on validation.")
     add_scorer_data_args(fit)
     add_run_args(fit, "<time>-<backbone>-<protocol>")
-    fit.add_argument("--resume", action=argparse.BooleanOptionalAction, default=False,
-                     help="continue the interrupted run --name (runs/NAME.partial, kept when a run is killed or "
-                          "stopped after its first epoch) from its last epoch, with its settings; a setting given "
-                          "with another value is refused (default: %(default)s)")
+    add_resume_arg(fit)
     add_config_args(fit, FitConfig)
     fit.set_defaults(handler=cmd_fit)
 
@@ -132,25 +136,16 @@ def cmd_crop(args: argparse.Namespace) -> int:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from training.scorer.config import FitConfig
-    from training.scorer.run import interrupted_config, run_fit
+    from training.scorer.run import run_fit
 
-    config = dataclasses.asdict(config_from_args(FitConfig, args))
-    if args.resume:
-        if args.name is None:
-            raise ValueError("--resume needs --name, the interrupted run's folder name")
-        # the interrupted run's settings, and any flag given here (run_fit refuses a change)
-        defaults = dataclasses.asdict(FitConfig())
-        config = {**interrupted_config(args.runs / args.name),
-                  **{k: v for k, v in config.items() if v != defaults[k]}}
+    config = (resume_config(FitConfig, args, "fit") if args.resume  # run_fit refuses a changed setting
+              else dataclasses.asdict(config_from_args(FitConfig, args)))
     name = args.name or f"{time.strftime('%Y%m%d-%H%M%S')}-{config['backbone']}-{config['protocol']}"
     dataset = dataset_from_args(args)
     try:
         run_dir, report = run_fit(dataset, args.cache, args.runs / name, config, resume=args.resume)
     except KeyboardInterrupt:
-        partial = args.runs / f"{name}.partial"
-        if partial.is_dir():
-            print(f"\ninterrupted: {partial} is kept; continue with --resume --name {name}", file=sys.stderr)
-        return 130
+        return interrupted(args.runs / name)
     print(f"run folder: {run_dir}")
     per = dataset.scale.per_training_unit() if dataset.scale is not None else 1.0
     for fold in report["folds"]:

@@ -43,7 +43,7 @@ from facepack.models.scorer import (
 from facepack.models.scorer.default import store_frozen_faceapi
 from facepack.models.uint8_grid import on_uint8_grid
 from training import plots
-from training.common import CHECKPOINTS, flag_name, make_config, provenance, run_folder, write_json
+from training.common import CHECKPOINTS, check_resumable, make_config, provenance, run_folder, write_json
 from training.dataset import as_dataset
 from training.scorer import metrics
 from training.scorer.augment import VIEW_SEED, augmented_pool
@@ -72,18 +72,6 @@ def run_fit(data: Path, cache: Path, run_dir: Path, overrides: Mapping, log=prin
     return Path(run_dir), report
 
 
-def interrupted_config(run_dir: Path) -> dict:
-    """The FitConfig fields of the interrupted run `run_dir` (from its .partial/config.json).
-
-    Raises:
-        ValueError: there is no interrupted run of that name.
-    """
-    path = Path(run_dir).with_name(Path(run_dir).name + ".partial") / "config.json"
-    if not path.is_file():
-        raise ValueError(f"nothing to resume: {path} does not exist")
-    return json.loads(path.read_text())["fit"]
-
-
 def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, resume: bool = False) -> dict:
     """Everything `run_fit` writes, into the folder `partial`. Returns the report."""
     dataset = as_dataset(data)
@@ -97,7 +85,7 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, re
                          "view_seed": VIEW_SEED},
         "data": dataset.describe(), "scale": _scale(dataset), "versions": provenance()}
     if resume:
-        _check_same_run(partial, record)
+        check_resumable(partial, record, "fit")
     clean = crop_all(dataset, dataset.all_samples(), cache, rule)
     if clean.no_face:
         log(f"no face found in {len(clean.no_face)} images (left out, listed in report.json): "
@@ -138,20 +126,6 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, re
         report["summary"] = summarise(fold_reports)
     write_json(partial / "report.json", report)
     return report
-
-
-def _check_same_run(partial: Path, record: dict) -> None:
-    """Refuse to resume `partial` with another config, crop rule, augmentation or data."""
-    stored = json.loads((partial / "config.json").read_text()) if (partial / "config.json").is_file() else None
-    if stored is None:
-        raise ValueError(f"{partial} has no config.json: it was killed before training began; start it again")
-    record = json.loads(json.dumps(record))  # as stored: tuples as lists
-    fit = [f"{flag_name(k)} is {stored['fit'].get(k)!r} in the interrupted run, {v!r} now"
-           for k, v in record["fit"].items() if stored["fit"].get(k) != v]
-    other = [k for k in ("crop", "detector", "augmentation", "data", "scale") if stored.get(k) != record[k]]
-    if fit or other:
-        raise ValueError(f"{partial} cannot be resumed as asked: " + "; ".join(
-            fit + [f"its {k} differs from this code's or data's" for k in other]))
 
 
 def test_arrays(data: Path, cache: Path, rule: spec.CropRule):
