@@ -2,7 +2,7 @@
 
 For every fixture photo (tests/support/photos.py) on each backend, the real page, served by the
 real Flask app, decodes the photo and runs the whole pipeline; webgl and cpu, software here,
-skip the 38-face photo (tests/support/photos.py says why). webgpu runs on SwiftShader's
+skip the 38-face, 3072 px and EXIF-rotated photos (tests/support/photos.py says why). webgpu runs on SwiftShader's
 adapter here (tests/support/browser.py's WEBGPU_ARGS), which takes about 35 minutes for all 13
 photos on two cores, most of it PNet and the scorer; so it runs on WEBGPU_PHOTOS, the small
 photos: one face, a face near the detector's smallest, no face, a 24x16 photo (about 1.5

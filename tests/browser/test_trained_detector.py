@@ -5,7 +5,7 @@ on SCUT-FBP5500's 60/40 training photos (its report.json says how; no image of t
 in it), and cascade.json, the ONet passes that run chose on its validation photos. The converter
 builds a bundle with them and verifies it, then the page on wasm and cpu is held to Python's
 `facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with the parity suite's
-bounds (tests/support/parity.py); cpu, software here, skips the 38-face photo (tests/support/photos.py held_on).
+bounds (tests/support/parity.py); cpu, software here, skips tests/support/photos.py's HEAVY_PHOTOS (held_on says why).
 """
 
 from __future__ import annotations

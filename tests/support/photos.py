@@ -90,12 +90,18 @@ def all_photos() -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in assets.sample_photos()] + generated()
 
 
-# The photo the software backends here are not given: many-faces.png (38 faces) runs the scorer
-# twice over 38 faces, end to end and on Python's crops. On webgl (SwiftShader) it took 135 s and
-# on cpu 210 s of a 45-minute suite (clean-clone run of d6d8d22), and what it adds there, many
-# faces in one batch, wasm checks; the per-op kernels of webgl and cpu run on the other photos.
+# The photos the software backends here are not given.
+# - many-faces.png (38 faces) runs the scorer twice over 38 faces, end to end and on Python's
+#   crops. On webgl (SwiftShader) it took 135 s and on cpu 210 s of a 45-minute suite
+#   (clean-clone run of d6d8d22), and what it adds there, many faces in one batch, wasm checks.
+# - large-3072.jpg and exif-rotated.jpg test the way in: the downscaled detection copy and the
+#   EXIF turn are the page's JavaScript and the browser's decoder, the same on every backend,
+#   and their faces are sample5's and sample4's, which the software backends analyse anyway. On
+#   webgl they took 40 s and 40 s, on cpu 37 s and 30 s (clean-clone run of ec6efa1); wasm
+#   holds them to Python.
+# The per-op kernels of webgl and cpu run on the other photos.
 SOFTWARE_BACKENDS = ("webgl", "cpu")
-HEAVY_PHOTOS = ("many-faces.png",)
+HEAVY_PHOTOS = ("many-faces.png", "large-3072.jpg", "exif-rotated.jpg")
 
 
 def held_on(backend: str, name: str) -> bool:
