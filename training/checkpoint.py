@@ -5,7 +5,8 @@ the run was interrupted before.
 A checkpoint is one .npz file, replaced atomically after every epoch (so a kill at any moment
 leaves the last complete epoch):
 
-    state        JSON: epochs done, whether training has ended, the history so far, seconds spent,
+    state        JSON: epochs done, whether training has ended (or early stopping has asked it to),
+                 the history so far, seconds spent,
                  and the counters of the stateful callbacks (EarlyStopping, ReduceLROnPlateau)
     model/I      every variable of the model being fitted: weights, BatchNorm statistics and the
                  seed generators of dropout and augmentation layers
@@ -85,6 +86,7 @@ class _Checkpoint(keras.callbacks.Callback):
         self.history = saved["state"]["history"] if saved else {}
         self.epochs_done = saved["state"]["epochs_done"] if saved else 0
         self.seconds, self.started = seconds, time.perf_counter()
+        self.state = saved["state"] if saved else None
 
     def on_train_begin(self, logs=None):
         if self.saved is None:
@@ -112,16 +114,17 @@ class _Checkpoint(keras.callbacks.Callback):
     def write(self, ended: bool) -> None:
         best = next((c.best_weights for c in self.stateful
                      if isinstance(c, keras.callbacks.EarlyStopping) and c.best_weights is not None), [])
-        state = {"epochs_done": self.epochs_done, "ended": ended, "history": self.history,
+        state = {"epochs_done": self.epochs_done, "ended": ended, "stopping": bool(self.model.stop_training),
+                 "history": self.history,
                  "seconds": round(self.seconds + time.perf_counter() - self.started, 3),
-                 "callbacks": [{key: _plain(getattr(c, key)) for key in CALLBACK_STATE[type(c)]}
-                               for c in self.stateful]}
+                 "callbacks": [{key: _plain(getattr(c, key)) for key in _state_keys(c)} for c in self.stateful]}
+        self.state = state
         arrays = {"state": np.frombuffer(json.dumps(state).encode(), np.uint8)}
         arrays |= {f"model/{i}": np.asarray(v) for i, v in enumerate(self.model.variables)}
         arrays |= {f"optimizer/{i}": np.asarray(v) for i, v in enumerate(self.model.optimizer.variables)}
         arrays |= {f"best/{i}": np.asarray(w) for i, w in enumerate(best)}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}.npz")
+        tmp = self.path.with_name(f"{self.path.stem}.tmp.npz")  # one name: a kill mid-write leaves one stray file
         np.savez(tmp, **arrays)
         os.replace(tmp, self.path)
 
@@ -145,9 +148,13 @@ def ended_fit(model: keras.Model, checkpoint: Path | None, log=print) -> dict | 
     variables assigned to `model`, and its result as `fit_resumable` returns it. Else None, and
     `model` is left as it is. (A caller skips the work that only feeds the fit, e.g. inputs.)"""
     saved = read_checkpoint(checkpoint) if checkpoint is not None else None
-    if saved is None or not saved["state"]["ended"]:
+    if saved is None or not (saved["state"]["ended"] or saved["state"].get("stopping")):
         return None
     _assign(model.variables, saved["model"], "model")
+    if not saved["state"]["ended"] and saved["best"]:
+        # killed between early stopping's last epoch and the end of training: restore its best
+        # weights as it would have
+        model.set_weights(saved["best"])
     log(f"    read from {checkpoint}: ended after {saved['state']['epochs_done']} epochs")
     return {"history": saved["state"]["history"], "seconds": saved["state"]["seconds"],
             "resumed_at": saved["state"]["epochs_done"]}
@@ -166,7 +173,7 @@ def fit_resumable(model: keras.Model, batches: EpochBatches, validation_data, ep
     done = ended_fit(model, checkpoint, log)
     if done is not None:
         return done
-    stateful = [c for c in callbacks if type(c) in CALLBACK_STATE]
+    stateful = [c for c in callbacks if isinstance(c, tuple(CALLBACK_STATE))]
     saved = read_checkpoint(checkpoint) if checkpoint is not None else None
     start = saved["state"]["epochs_done"] if saved else 0
     if saved is not None:
@@ -180,10 +187,14 @@ def fit_resumable(model: keras.Model, batches: EpochBatches, validation_data, ep
                        shuffle=False, callbacks=[_EpochOrder(batches), *callbacks, *extra])
     if extra:
         (done,) = extra
-        return {"history": done.history, "seconds": read_checkpoint(checkpoint)["state"]["seconds"],
-                "resumed_at": start or None}
+        return {"history": done.history, "seconds": done.state["seconds"], "resumed_at": start or None}
     return {"history": {k: [float(v) for v in vals] for k, vals in fitted.history.items()},
             "seconds": round(time.perf_counter() - began, 3), "resumed_at": None}
+
+
+def _state_keys(callback) -> tuple[str, ...]:
+    """The attributes CALLBACK_STATE names for `callback`'s class (or the class it derives from)."""
+    return next(keys for cls, keys in CALLBACK_STATE.items() if isinstance(callback, cls))
 
 
 def _assign(variables, values: list[np.ndarray], what: str) -> None:

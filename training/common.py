@@ -34,6 +34,8 @@ DEFAULT_CACHE = Path(".cache/training")
 DEFAULT_RUNS = Path("runs")
 # The packages whose versions make a run what it is (read from their installed metadata).
 PROVENANCE_PACKAGES = ("tensorflow", "keras", "mtcnn", "numpy")
+# A run resumes only under the versions it started with: others may train it differently.
+RESUME_SAME_VERSIONS = ("tensorflow", "keras", "numpy")
 
 
 # ------------------------------------------------------------------------------ run folders
@@ -50,7 +52,7 @@ def run_folder(run_dir: Path, resume: bool = False) -> Iterator[Path]:
     sub-folder, training.checkpoint): then it is kept for `resume`, which continues in it.
     A stale `.partial` without checkpoints (a run killed before its first) is replaced; one with
     checkpoints is refused unless `resume`, so that no interrupted training is lost by mistake.
-    The block removes the checkpoints it no longer needs; they are never part of a finished run.
+    The checkpoints are removed when the block completes; they are never part of a finished run.
     """
     run_dir = Path(run_dir)
     if run_dir.exists():
@@ -91,7 +93,8 @@ def interrupted_record(run_dir: Path) -> dict:
 
 def resume_config(cls: type, args: argparse.Namespace, section: str) -> dict:
     """For `--resume --name NAME`: the interrupted run's settings (its config.json[`section`]), with
-    each flag given here that differs from its default on top; `check_resumable` refuses a change."""
+    each flag given here that differs from its default on top; `check_resumable` refuses a change.
+    (A flag given with its default value cannot be told from one not given: it is not checked.)"""
     if args.name is None:
         raise ValueError("--resume needs --name, the interrupted run's folder name")
     given = dataclasses.asdict(config_from_args(cls, args))
@@ -102,8 +105,8 @@ def resume_config(cls: type, args: argparse.Namespace, section: str) -> dict:
 
 def check_resumable(partial: Path, record: dict, section: str) -> None:
     """Refuse (ValueError) to resume `partial` when `record`, the config.json this run would write,
-    differs from the one the interrupted run wrote: a setting of `section` (named by its flag) or
-    another part (the crop rule, the data, ...). The versions may differ."""
+    differs from the one the interrupted run wrote: a setting of `section` (named by its flag),
+    another part (the crop rule, the data, ...), or the version of a package in RESUME_SAME_VERSIONS."""
     stored = json.loads((partial / "config.json").read_text()) if (partial / "config.json").is_file() else None
     if stored is None:
         raise ValueError(f"{partial} has no config.json: it was killed before training began; start it again")
@@ -112,6 +115,9 @@ def check_resumable(partial: Path, record: dict, section: str) -> None:
                for k, v in record[section].items() if stored[section].get(k) != v]
     changed += [f"its {k} differs from this code's or data's" for k in record
                 if k not in (section, "versions") and stored.get(k) != record[k]]
+    changed += [f"it was started with {name} {stored['versions'].get(name)}, this is {version}"
+                for name, version in record.get("versions", {}).items()
+                if name in RESUME_SAME_VERSIONS and stored.get("versions", {}).get(name) != version]
     if changed:
         raise ValueError(f"{partial} cannot be resumed as asked: " + "; ".join(changed))
 
@@ -216,8 +222,9 @@ def add_resume_arg(parser: argparse.ArgumentParser) -> None:
     """--resume: continue the interrupted run --name (training.common.run_folder)."""
     parser.add_argument("--resume", action=argparse.BooleanOptionalAction, default=False,
                         help="continue the interrupted run --name (runs/NAME.partial, kept when a run is killed or "
-                             "stopped after its first epoch) from its last checkpoint, with its settings; a setting "
-                             "given with another value is refused (default: %(default)s)")
+                             "stopped after its first epoch) from its last checkpoint, with its settings; a flag "
+                             "given with a value other than its default and the run's is refused "
+                             "(default: %(default)s)")
 
 
 def interrupted(run_dir: Path) -> int:

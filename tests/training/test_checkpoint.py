@@ -10,6 +10,7 @@ optimizer's moments, the seed generators and the callbacks' counters are all res
 from __future__ import annotations
 
 import json
+import sys
 
 import keras
 import numpy as np
@@ -82,6 +83,32 @@ def test_a_fit_interrupted_after_any_epoch_resumes_to_the_uninterrupted_weights(
     assert_same_fit(whole, resumed)
 
 
+class InterruptAtTheEnd(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt as training ends: after early stopping's last epoch was
+    checkpointed, before the checkpoint that says training ended."""
+
+    def on_train_end(self, logs=None):
+        raise KeyboardInterrupt
+
+
+def test_a_fit_killed_after_early_stopping_asked_to_stop_ends_on_its_best_weights(tmp_path, monkeypatch):
+    whole = toy_fit(tmp_path / "whole.npz")
+    import training.checkpoint as checkpoint_module
+
+    real = checkpoint_module.fit_resumable
+
+    def ending_badly(model, batches, validation, epochs, checkpoint, callbacks, log):
+        return real(model, batches, validation, epochs, checkpoint, [*callbacks, InterruptAtTheEnd()], log)
+
+    monkeypatch.setattr(sys.modules[__name__], "fit_resumable", ending_badly)
+    assert toy_fit(tmp_path / "cut.npz") is None
+    state = read_checkpoint(tmp_path / "cut.npz")["state"]
+    assert state["stopping"] and not state["ended"]
+    monkeypatch.setattr(sys.modules[__name__], "fit_resumable", real)
+    resumed = toy_fit(tmp_path / "cut.npz")  # nothing left to train: the best epoch's weights
+    assert_same_fit(whole, resumed)
+
+
 def test_a_fit_that_had_ended_only_restores_its_final_weights(tmp_path):
     first = toy_fit(tmp_path / "c.npz")
     stamp = (tmp_path / "c.npz").stat().st_mtime_ns
@@ -138,6 +165,22 @@ def test_resuming_a_run_that_is_not_there_is_refused(tmp_path):
         with run_folder(tmp_path / "r1", resume=True):
             raise AssertionError("the block must not run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_resume_with_other_settings_data_or_versions_is_refused_by_name(tmp_path):
+    from training.common import check_resumable, write_json
+
+    stored = {"fit": {"epochs": 3, "rate": 0.5}, "data": "a.csv", "versions": {"keras": "3.15.1", "mtcnn": "1.0"}}
+    write_json(tmp_path / "config.json", stored)
+    check_resumable(tmp_path, {**stored, "versions": {"keras": "3.15.1", "mtcnn": "1.1"}}, "fit")  # mtcnn: not kept
+    for record, message in [
+        ({**stored, "fit": {"epochs": 4, "rate": 0.5}}, "--epochs is 3 in the interrupted run, 4 now"),
+        ({**stored, "data": "b.csv"}, "its data differs from this code's or data's"),
+        ({**stored, "versions": {"keras": "3.16.0", "mtcnn": "1.0"}},
+         "it was started with keras 3.15.1, this is 3.16.0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_resumable(tmp_path, record, "fit")
 
 
 # ------------------------------------------------------------------ the scorer's fit, resumed

@@ -287,9 +287,12 @@ def test_the_command_trains_under_mirrored_strategy_resumes_and_the_converter_sh
     # SIGKILLed once RNet has checkpointed an epoch (PNet trained), then resumed: the same nets
     # (tests/training/test_checkpoint.py's RESUME_ATOL) and the same test figures
     from tests.training.test_checkpoint import RESUME_ATOL
+    from training.checkpoint import read_checkpoint
 
     kill_module_when(runs / "cut.partial" / "checkpoints" / "rnet.npz", "training", "detector", *flags, "--name", "cut")
     assert (runs / "cut.partial" / "checkpoints" / "pnet.json").is_file() and not (runs / "cut").exists()
+    assert not read_checkpoint(runs / "cut.partial" / "checkpoints" / "rnet.npz")["state"]["ended"]  # mid-RNet
+    assert not (runs / "cut.partial" / "checkpoints" / "pnet.npz").exists()  # a trained net keeps no checkpoint
     resumed = run_module("training", "detector", "--runs", runs, "--data", tiny_scut, "--cache", tmp_path / "cache",
                          "--name", "cut", "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]

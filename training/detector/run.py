@@ -179,7 +179,8 @@ def _train_into(partial: Path, data: Path, config: DetectorConfig, strategy, neg
         nets[net] = {"samples": {"train": train.counts(), "validation": val.counts()}, "history": history,
                      "validation": net_scores(net, weights, val), "best_epoch": int(np.argmin(history["val_loss"])) + 1}
         histories[net] = history
-        write_json(done, nets[net])
+        write_json(done, nets[net])  # the net is complete: its fit's checkpoint is not needed again
+        (checkpoints / f"{net}.npz").unlink(missing_ok=True)
         log(f"{net}: validation {nets[net]['validation']}")
         previous = net
         del train, val

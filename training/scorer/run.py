@@ -109,7 +109,6 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, re
         tmp = model_path.with_name(f"{model_path.stem}.tmp.keras")  # keras needs the suffix
         model.save(tmp)
         tmp.replace(model_path)
-        write_json(done, report)
         if len(fold_reports) == 1:
             pred = np.array([p["expected"] for p in report["predictions"]])
             true = np.array([p["true"] for p in report["predictions"]])
@@ -119,6 +118,9 @@ def _fit_into(partial: Path, data: Path, cache: Path, config: FitConfig, log, re
                           f"{fold.name} test: PC {o['pc']:.3f}, MAE {o['mae']:.3f}, RMSE {o['rmse']:.3f}")
             plots.losses(report["history"], partial / "loss.png")
             plots.histograms(pred, true, partial / "histogram.png")
+        write_json(done, report)  # the fold is complete: its stages' checkpoints are not needed again
+        for stage_file in checkpoints.glob(f"{fold.name}-*.npz"):
+            stage_file.unlink()
     report = {"protocol": config.protocol, "backbone": config.backbone, "data": dataset.describe(),
               "scale": _scale(dataset), "folds": fold_reports,
               "no_face": clean.no_face, "seconds_total": round(time.perf_counter() - start, 1)}
