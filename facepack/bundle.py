@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 SCHEMA = "facepack-bundle"
@@ -54,8 +55,22 @@ def write_manifest(bundle_dir: Path, manifest: dict) -> dict:
     problems = validate(manifest)
     if problems:
         raise BundleError("refusing to write an invalid manifest: " + "; ".join(problems))
-    (Path(bundle_dir) / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest = strict_json(manifest)
+    (Path(bundle_dir) / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n")
     return manifest
+
+
+def strict_json(value):
+    """`value` with every NaN or infinity replaced by None: JSON as a browser's JSON.parse reads it
+    (Python writes NaN, which no JSON parser in JavaScript takes). A figure that is not defined,
+    such as the Pearson correlation of constant predictions, becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    return value
 
 
 def validate(manifest: dict) -> list[str]:

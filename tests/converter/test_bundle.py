@@ -163,3 +163,12 @@ def test_verify_catches_a_model_that_no_longer_matches_keras(bundle_copy):
 def test_bundle_folder_is_readable_by_others(default_bundle):
     bundle, _ = default_bundle
     assert bundle.stat().st_mode & 0o055 == 0o055
+
+
+def test_a_figure_that_is_not_defined_is_written_as_null_for_the_browsers_json_parse():
+    from facepack.bundle import strict_json
+
+    figures = {"pc": float("nan"), "mae": 0.2, "per": [float("inf"), 1, None], "n": 3, "note": "nan"}
+    strict = strict_json(figures)
+    assert strict == {"pc": None, "mae": 0.2, "per": [None, 1, None], "n": 3, "note": "nan"}
+    json.dumps(strict, allow_nan=False)  # what write_manifest writes: JavaScript's JSON.parse reads it

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.support.browser import open_page, serve
 from tests.support.cli import run_module
 from training.dataset import DatasetError, RatedPhotos, RatingScale
 
@@ -104,9 +105,11 @@ def test_the_cli_refuses_ratings_without_a_scale_and_names_the_line(photos):
 
 
 @pytest.mark.slow
-def test_a_generated_1_to_10_csv_trains_ships_and_exports(tiny_scut, tmp_path):
+def test_a_generated_1_to_10_csv_trains_ships_and_exports(tiny_scut, tmp_path, browser):
     """tiny_scut's photos with their ratings moved onto 1-10 (r10 = 1 + (r5 - 1) * 9 / 4, so the
-    points are the same faces' order), its own split column; fit, evaluate, ship --out, export."""
+    points are the same faces' order), its own split column; fit, evaluate, ship --out, export,
+    and the page on that bundle: its model card and each face's percentile name the user's data
+    and scale, not SCUT-FBP5500's."""
     from training.dataset import ScutFbp5500
 
     scut = ScutFbp5500(tiny_scut)
@@ -145,11 +148,28 @@ def test_a_generated_1_to_10_csv_trains_ships_and_exports(tiny_scut, tmp_path):
     np.testing.assert_allclose(card["reference"]["points"], want, atol=0.01)
 
     bundle = tmp_path / "bundle"
-    out = run_module("converter", "export", "--out", bundle, "--only", "scorer", "--scorer", shipped)
+    out = run_module("converter", "export", "--out", bundle, "--scorer", shipped)  # with the default detector, fer
     assert out.returncode == 0, out.stderr
     manifest = json.loads((bundle / "manifest.json").read_text())
     scorer = manifest["models"]["scorer"]
     assert scorer["provenance"]["trained_layers"]["data"] == report["data"]
     assert scorer["provenance"]["training_report"]["scale"] == {"low": 1.0, "high": 10.0}
+    assert scorer["score"]["label_rule"] == ("class = int((rating - 1) / (10 - 1) * 100 + 0.5); "
+                                            "rating 1..10, points 0..100")
     out = run_module("converter", "verify", bundle)
     assert out.returncode == 0, out.stderr
+
+    url, stop = serve(bundle, quiet=True)
+    try:
+        with open_page(browser, url, "/?backend=wasm&worker=0") as watch:
+            card = watch.page.text_content("#card")
+            assert "its training data's 1-10 scale" in card and report["data"] in card, card
+            assert "SCUT-FBP5500" not in card, card
+            photo = tiny_scut / "Images" / f"{fold.test[0].name}"
+            watch.page.set_input_files("#files", files=[str(photo)])
+            watch.page.locator("#results .result .face").first.wait_for(timeout=120_000)
+            percentile = watch.page.locator("#results .percentile").first.text_content()
+            assert "the ratings this scorer was trained on (1-10 scale)" in percentile, percentile
+            assert not watch.errors, watch.errors
+    finally:
+        stop()

@@ -36,7 +36,7 @@ function unscoredCard(face, i, crop, gate) {
   );
 }
 
-function faceCard(face, i, crop, gate) {
+function faceCard(face, i, crop, gate, scale) {
   if (face.score === null) return unscoredCard(face, i, crop, gate);
   const s = face.score;
   const emotionProbability = Math.max(...face.emotion.probs);
@@ -56,7 +56,9 @@ function faceCard(face, i, crop, gate) {
       el(
         'p',
         { className: 'percentile small', dataset: { percentile: s.percentile } },
-        t('face.percentile', { percent: percent(s.percentile / 100) }),
+        scale
+          ? t('face.percentileOwn', { percent: percent(s.percentile / 100), low: num(scale.low), high: num(scale.high) })
+          : t('face.percentile', { percent: percent(s.percentile / 100) }),
       ),
     );
   }
@@ -109,7 +111,7 @@ function resultCard(entry) {
     el('h3', {}, heading),
     entry.canvas,
     el('p', { className: 'buttons' }, save),
-    ...record.faces.map((f, i) => faceCard(f, i, entry.crops[i], entry.gate)),
+    ...record.faces.map((f, i) => faceCard(f, i, entry.crops[i], entry.gate, entry.scale)),
     details,
   );
 }

@@ -69,13 +69,20 @@ function scorerText(scorer) {
   });
 }
 
+/**
+ * The rating scale {low, high} of a scorer trained on a user's own ratings (`python -m training
+ * fit --ratings`), or null for SCUT-FBP5500's: where it is set, the SCUT-FBP5500 texts do not apply.
+ */
+export function ownScale(manifest) {
+  const report = manifest.models.scorer.provenance.training_report;
+  return (report && report.scale) || null;
+}
+
 /** The card for `manifest` (and the gate in force) in #card, and the untrained-scorer warning in #warning. */
 export function showCard(manifest, gate = manifest.gate) {
   const scorer = manifest.models.scorer;
   const report = scorer.provenance.training_report;
-  // A scorer trained on a user's own ratings (`python -m training fit --ratings`) carries their
-  // scale; the SCUT-FBP5500 texts do not apply to it.
-  const scale = report && report.scale;
+  const scale = ownScale(manifest);
   const facts = [
     ['card.score', scale ? t('card.scoreTextOwn', { low: num(scale.low), high: num(scale.high) }) : t('card.scoreText')],
     ['card.scorer', scorerText(scorer)],

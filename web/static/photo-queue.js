@@ -4,6 +4,7 @@ import { cropPixels, decodeImage, rgbPixels } from 'facepack';
 import { el } from './dom.js';
 import { cropCanvas, drawFaces } from './drawings.js';
 import { errorText, facesText } from './i18n.js';
+import { ownScale } from './model-card.js';
 
 // A displayed photo is drawn at most this wide (the analysis always uses every pixel).
 const DISPLAY_MAX_SIDE = 1600;
@@ -47,6 +48,7 @@ export function photoQueue({ fp, entries, setStatus, showResults }) {
         timings: { ...fp.timings },
         backend: fp.backend,
         gate: fp.gate,
+        scale: ownScale(fp.manifest),
       });
       showResults();
       setStatus('ready', 'status.done', { name, faces: () => facesText(faces.length) });

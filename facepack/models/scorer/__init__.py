@@ -88,6 +88,16 @@ def _card_data(card: dict, scut: str = "SCUT-FBP5500") -> str:
     return scut if card.get("scale") is None else card["data"]
 
 
+def label_rule(scale: dict | None) -> str:
+    """How a rating becomes one of the 101 classes: SCUT-FBP5500's 1..5 times 20, or a user's own
+    scale (`scale` {low, high}, training.dataset.RatingScale) mapped linearly onto 0..100."""
+    if scale is None:
+        return "class = int(rating * 20 + 0.5); rating 1..5, points 0..100"
+    low, high = scale["low"], scale["high"]
+    return (f"class = int((rating - {low:g}) / ({high:g} - {low:g}) * 100 + 0.5); "
+            f"rating {low:g}..{high:g}, points 0..100")
+
+
 def _training_summary(card: dict) -> dict:
     """What the manifest says about how the default was trained and how it scores."""
     overall = {d: card["test_metrics"][d]["overall"] for d in card["test_metrics"]}
@@ -145,7 +155,7 @@ def load_scorer(path: Path | None = None) -> BundleModel:
             "crop": spec.as_dict(scorer_crop(size)),
             "score": {
                 **spec.as_dict(spec.SCORE),
-                "label_rule": "class = int(rating * 20 + 0.5); rating 1..5, points 0..100",
+                "label_rule": label_rule(card.get("scale") if card else None),
                 "expected": "sum_k p_k * k  (points, 0..100)",
                 "argmax": "the most probable class k (points)",
                 # the test faces' ratings the page places a score among (written by `training ship`)
