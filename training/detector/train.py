@@ -81,12 +81,11 @@ def build_samples(net: str, photos: list[PhotoFaces], negatives: list[np.ndarray
 
 
 # ---------------------------------------------------------------------------------------- fit
-def _dataset(samples: SampleSet, batch_size: int, shuffle: bool, seed: int):
+def _validation_data(samples: SampleSet, batch_size: int):
+    """The validation samples as normalised batches, in order (training batches: EpochBatches)."""
     import tensorflow as tf
 
     data = tf.data.Dataset.from_tensor_slices((samples.x, samples.targets()))
-    if shuffle:
-        data = data.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).map(lambda x, y: (normalize(tf.cast(x, tf.float32)), y)).prefetch(2)
 
 
@@ -114,7 +113,7 @@ def fit_net(net: str, train: SampleSet, val: SampleSet, config: DetectorConfig, 
         f"    {net} epoch {e + 1:3d}  loss {logs['loss']:.4f}  val_loss {logs['val_loss']:.4f}"))
     batches = EpochBatches(train.x, train.targets(), config.batch_size, config.seed,
                            transform=lambda x: normalize(x.astype(np.float32)))
-    result = fit_resumable(model, batches, _dataset(val, config.batch_size, False, config.seed), config.epochs,
+    result = fit_resumable(model, batches, _validation_data(val, config.batch_size), config.epochs,
                            checkpoint, [best, printer], log)
     return body.get_weights(), result["history"]
 
