@@ -43,24 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _face_line(i: int, f: dict) -> str:
-    where = f"confidence {f['confidence']:.3f}, box [{', '.join(f'{v:.0f}' for v in f['box'])}]"
-    if f["score"] is None:
-        return f"  face {i}: not scored: may not be a face ({f['unscored']}), {where}"
-    return (f"  face {i}: score {f['score']['expected']:.1f}, {f['emotion']['label']} "
-            f"({100 * max(f['emotion']['probs']):.0f}%), {where}")
-
-
-def _summary(record: dict) -> str:
-    if "error" in record:
-        return f"{record['photo']}: skipped: {record['error']}"
-    faces = record["faces"]
-    lines = [f"{record['photo']} ({record['width']}x{record['height']}): "
-             f"{'1 face' if len(faces) == 1 else f'{len(faces)} faces'}"]
-    lines += [_face_line(i, f) for i, f in enumerate(faces, start=1)]
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from facepack.quiet import quiet_native_logs
@@ -94,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.json is None and args.csv is None:
         for record in records:
-            print(_summary(record))
+            print(analyze.summary(record))
     skipped = [r for r in records if "error" in r]
     for record in skipped:
         print(f"skipped {record['photo']}: {record['error']}", file=sys.stderr)

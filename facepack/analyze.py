@@ -5,6 +5,9 @@ One record per photo, the same as the Node CLI's (`npx facepack analyze --json`)
     {"photo", "error"}                                    a file that cannot be read, skipped
 CSV has one row per face (a photo without a face, or one that failed, has one row with the
 face columns empty; a face the gate leaves unscored has empty score columns and its reason).
+The record, its CSV rows and its summary in words are built here for Python and in
+js/src/results.js for the page and the Node CLI; tests/data/results.json holds the two to the
+same text, number for number.
 Output files are replaced atomically, every few photos and at the end, so an interrupted run
 leaves a complete file that `resume` can continue.
 """
@@ -12,7 +15,7 @@ leaves a complete file that `resume` can continue.
 from __future__ import annotations
 
 import csv
-import io
+import decimal
 import json
 import os
 import time
@@ -36,45 +39,110 @@ def find_photos(inputs: Iterable[str | Path]) -> list[Path]:
     return photos
 
 
+def photo_record(photo: str, width: int, height: int, faces: list[dict]) -> dict:
+    """The record of an analysed photo: {photo, width, height, faces}."""
+    return {"photo": photo, "width": int(width), "height": int(height), "faces": faces}
+
+
+def error_record(photo: str, message: str) -> dict:
+    """The record of a photo that could not be analysed: {photo, error}."""
+    return {"photo": photo, "error": message}
+
+
 def analyze_photo(pipeline, path: Path) -> dict:
     """The record of one photo; an unreadable file gives {photo, error}."""
     try:
         image = images.load_image(path, name=str(path))
     except images.ImageError as err:
-        return {"photo": str(path), "error": str(err)}
+        return error_record(str(path), str(err))
     except OSError as err:
-        return {"photo": str(path), "error": f"{path} cannot be read: {err.strerror or err}"}
+        return error_record(str(path), f"{path} cannot be read: {err.strerror or err}")
     faces = pipeline.analyze(image)
-    return {"photo": str(path), "width": int(image.shape[1]), "height": int(image.shape[0]),
-            "faces": [f.as_dict() for f in faces]}
+    return photo_record(str(path), image.shape[1], image.shape[0], [f.as_dict() for f in faces])
 
 
-def csv_rows(record: dict) -> list[dict]:
-    """The rows of one record, formatted by spec.RESULT_CSV (the page's CSV download does the same)."""
-    base = {"photo": record["photo"], "width": record.get("width", ""), "height": record.get("height", ""),
-            "error": record.get("error", "")}
-    if not record.get("faces"):
-        return [base]
-    rows = []
-    for i, face in enumerate(record["faces"], start=1):
-        x1, y1, x2, y2 = face["box"]
-        values = {**base, "face": i, "x1": x1, "y1": y1, "x2": x2, "y2": y2, "confidence": face["confidence"],
-                  "unscored": face.get("unscored")}
-        if face["score"] is not None:
-            score, emotion = face["score"], face["emotion"]
-            values |= {"score": score["expected"], "score_low": score["interval"][0],
-                       "score_high": score["interval"][1], "percentile": score["percentile"],
-                       "score_argmax": score["argmax"], "emotion": emotion["label"],
-                       "emotion_probability": max(emotion["probs"])}
-        rows.append({name: "" if values.get(name) is None else
-                     f"{values[name]:.{decimals}f}" if decimals is not None else values[name]
-                     for name, decimals in spec.RESULT_CSV})
-    return rows
+def fixed(value: float, decimals: int) -> str:
+    """`value` with `decimals` digits after the point, as js/src/results.js `fixed` writes it
+    (JavaScript's toFixed): a half is rounded away from zero, on the number's exact binary value
+    (Python's format rounds it to even: 0.125 gives '0.12' there, '0.13' here), and a result of
+    zero has no minus sign (-0.001 gives '0.00')."""
+    exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+    return format(abs(exact) if exact == 0 else exact, "f")
+
+
+def face_values(record: dict, index: int) -> dict:
+    """The CSV values of face `index` (0-based) of a record, by column name; of the photo alone
+    when `index` is None (a record without faces, or with an error)."""
+    values = {"photo": record["photo"], "width": record.get("width"), "height": record.get("height"),
+              "error": record.get("error")}
+    if index is None:
+        return values
+    face = record["faces"][index]
+    x1, y1, x2, y2 = face["box"]
+    values |= {"face": index + 1, "x1": x1, "y1": y1, "x2": x2, "y2": y2, "confidence": face["confidence"],
+               "unscored": face.get("unscored")}
+    if face["score"] is not None:
+        score, emotion = face["score"], face["emotion"]
+        values |= {"score": score["expected"], "score_low": score["interval"][0], "score_high": score["interval"][1],
+                   "percentile": score["percentile"], "score_argmax": score["argmax"], "emotion": emotion["label"],
+                   "emotion_probability": max(emotion["probs"])}
+    return values
+
+
+def _cell(value, decimals: int | None) -> str:
+    if value is None:
+        return ""
+    return str(value) if decimals is None else fixed(value, decimals)
+
+
+def csv_rows(record: dict, columns=spec.RESULT_CSV) -> list[list[str]]:
+    """The CSV cells of one record, a row per face (one row for a photo without faces or with an
+    error), by `columns` ((name, decimals) pairs: spec.RESULT_CSV, the manifest's results.csv).
+    js/src/results.js csvRows is the same; tests/data/results.json holds the two to each other."""
+    rows = [face_values(record, i) for i in range(len(record["faces"]))] if record.get("faces") else [
+        face_values(record, None)]
+    return [[_cell(values.get(name), decimals) for name, decimals in columns] for values in rows]
+
+
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"' if any(ch in cell for ch in ',"\r\n') else cell
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV line (RFC 4180, CRLF): a cell with a comma, a quote or a line break is quoted."""
+    return ",".join(map(_quoted, cells)) + "\r\n"
+
+
+def csv_text(records: Iterable[dict], columns=spec.RESULT_CSV, earlier_rows: Iterable[dict] = ()) -> str:
+    """The header, `earlier_rows` (rows of a file being resumed, by column name) and every record's rows."""
+    names = [name for name, _ in columns]
+    lines = [csv_line(names)] + [csv_line(row.get(name) or "" for name in names) for row in earlier_rows]
+    lines += [csv_line(cells) for record in records for cells in csv_rows(record, columns)]
+    return "".join(lines)
+
+
+def _face_line(number: int, face: dict) -> str:
+    where = f"confidence {fixed(face['confidence'], 3)}, box [{', '.join(fixed(v, 0) for v in face['box'])}]"
+    if face["score"] is None:
+        return f"  face {number}: not scored: may not be a face ({face['unscored']}), {where}"
+    emotion = f"{face['emotion']['label']} ({fixed(100 * max(face['emotion']['probs']), 0)}%)"
+    return f"  face {number}: score {fixed(face['score']['expected'], 1)}, {emotion}, {where}"
+
+
+def summary(record: dict) -> str:
+    """A record in words, a line for the photo and one per face (both command lines print it;
+    js/src/results.js summary is the same)."""
+    if "error" in record:
+        return f"{record['photo']}: skipped: {record['error']}"
+    faces = record["faces"]
+    lines = [f"{record['photo']} ({record['width']}x{record['height']}): "
+             f"{'1 face' if len(faces) == 1 else f'{len(faces)} faces'}"]
+    return "\n".join(lines + [_face_line(i, f) for i, f in enumerate(faces, start=1)])
 
 
 def _replace(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8", newline="")  # the text's own line ends (CSV: CRLF)
     os.replace(tmp, path)
 
 
@@ -84,13 +152,7 @@ def write_json(path: Path, records: list[dict]) -> None:
 
 def write_csv(path: Path, records: list[dict], earlier_rows: list[dict] = ()) -> None:
     """`earlier_rows`: rows of a file being resumed, kept as they are before the new records."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, [name for name, _ in spec.RESULT_CSV], extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(earlier_rows)
-    for record in records:
-        writer.writerows(csv_rows(record))
-    _replace(path, out.getvalue())
+    _replace(path, csv_text(records, spec.RESULT_CSV, earlier_rows))
 
 
 class ResultFileError(ValueError):
@@ -99,7 +161,7 @@ class ResultFileError(ValueError):
 
 def read_json(path: Path) -> list[dict]:
     try:
-        records = json.loads(path.read_text())
+        records = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise ResultFileError(f"{path} is not a JSON results file to resume ({err})") from None
     if not isinstance(records, list) or not all(isinstance(r, dict) and "photo" in r for r in records):
@@ -109,7 +171,7 @@ def read_json(path: Path) -> list[dict]:
 
 def read_csv_rows(path: Path) -> list[dict]:
     try:
-        with open(path, newline="") as f:
+        with open(path, newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             if reader.fieldnames is None or "photo" not in reader.fieldnames:
                 raise ResultFileError(f"{path} has no 'photo' column; it cannot be resumed")

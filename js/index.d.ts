@@ -107,6 +107,12 @@ export interface GraphModelJson {
   [field: string]: unknown;
 }
 
+/** One photo's result, as the command lines write it: analysed ({photo, width, height, faces}) or not ({photo, error}). */
+export type PhotoRecord = { photo: string; width: number; height: number; faces: AnalyzedFace[] } | { photo: string; error: string };
+
+/** A results table's columns: [name, decimals] (null: the value as it is), the manifest's results.csv. */
+export type ResultColumns = [string, number | null][];
+
 /** facepack.spec's settings and every model's entry, as the bundle's manifest.json carries them. */
 export interface Manifest {
   schema: 'facepack-bundle';
@@ -118,6 +124,7 @@ export interface Manifest {
   models: Record<string, Record<string, unknown>>;
   files: { path: string; bytes: number; sha256: string }[];
   checks: Record<string, unknown>;
+  results: { csv: ResultColumns };
   [field: string]: unknown;
 }
 
@@ -291,6 +298,18 @@ export function scoreSummary(
   probs: number[],
   score: { interval: [number, number]; reference?: { points?: readonly number[] } | null },
 ): ScoreSummary;
+/** The record of an analysed photo (Python: facepack.analyze.photo_record). */
+export function photoRecord(photo: string, width: number, height: number, faces: AnalyzedFace[]): PhotoRecord;
+/** The record of a photo that could not be analysed (Python: facepack.analyze.error_record). */
+export function errorRecord(photo: string, message: string): PhotoRecord;
+/** A record's CSV cells: a row per face, or one row for a photo without faces or with an error. */
+export function csvRows(record: PhotoRecord, columns: ResultColumns): string[][];
+/** The CSV text (RFC 4180, CRLF) of records, oldest first: the header, then every record's rows. */
+export function resultsCsv(records: PhotoRecord[], columns: ResultColumns): string;
+/** A record in words: a line for the photo, one per face. */
+export function summary(record: PhotoRecord): string;
+/** `value` with `decimals` digits after the point, as toFixed rounds, never "-0". */
+export function fixed(value: number, decimals: number): string;
 /** Throw SettingsError naming the first setting of a manifest (images, detector, gate, live, crop rules, score) this code does not implement. */
 export function checkSettings(manifest: Pick<Manifest, 'images' | 'detector' | 'gate' | 'live' | 'models'>): void;
 /** Run every model of a bundle on its stored check inputs and compare with the stored Keras outputs. */

@@ -12,6 +12,7 @@ export { Facepack, detectionSize } from './facepack.js';
 export { FacepackWorker } from './facepack_worker.js';
 export { ImageError, decodeImage, rgbPixels } from './image.js';
 export { LiveTracker, atEdge, grownSquare } from './live.js';
+export { csvRows, errorRecord, fixed, photoRecord, resultsCsv, summary } from './results.js';
 export { expectedPoints, percentileAmong, quantileClass, scoreSummary } from './score.js';
 export { runSelfTest } from './selftest.js';
 export { SettingsError, checkSettings } from './settings.js';

@@ -1,5 +1,5 @@
 // The photo queue: photos decoded, analysed and drawn one after another, each one's result put first in the entries.
-import { cropPixels, decodeImage, rgbPixels } from 'facepack';
+import { cropPixels, decodeImage, errorRecord, photoRecord, rgbPixels } from 'facepack';
 
 import { el } from './dom.js';
 import { cropCanvas, drawFaces } from './drawings.js';
@@ -42,7 +42,7 @@ export function photoQueue({ fp, entries, setStatus, showResults }) {
       drawFaces(ctx, faces, scale);
       const crops = cropBytes.map((rgb) => cropCanvas(rgb, fp.manifest.models.scorer.crop.output));
       entries.unshift({
-        record: { photo: name, width: bitmap.width, height: bitmap.height, faces },
+        record: photoRecord(name, bitmap.width, bitmap.height, faces),
         canvas,
         crops,
         timings: { ...fp.timings },
@@ -54,7 +54,7 @@ export function photoQueue({ fp, entries, setStatus, showResults }) {
       setStatus('ready', 'status.done', { name, faces: () => facesText(faces.length) });
       return faces;
     } catch (err) {
-      entries.unshift({ record: { photo: name, error: err.message }, error: err });
+      entries.unshift({ record: errorRecord(name, err.message), error: err });
       showResults();
       setStatus('ready', 'status.done', { name, faces: () => errorText(err) });
       return null;

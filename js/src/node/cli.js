@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { errorRecord, photoRecord, resultsCsv, summary } from '../results.js';
 import { WASM_FILES } from '../wasm_paths.js';
 import { wasmDir } from './bundle_dir.js';
 import { Facepack } from './index.js';
@@ -13,7 +14,7 @@ import { readPhoto } from './photo.js';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
-const HELP = `usage: facepack analyze PHOTO_OR_FOLDER... --bundle DIR [--backend wasm|cpu] [--json]
+const HELP = `usage: facepack analyze PHOTO_OR_FOLDER... --bundle DIR [--backend wasm|cpu] [--json] [--csv FILE]
                         [--min-confidence P] [--min-refined-confidence P]
        facepack copy-wasm DIR
 
@@ -28,6 +29,10 @@ options:
   --backend NAME    wasm (default) or cpu
   --json            print one JSON list on stdout: {photo, width, height, faces: [...]} per photo,
                     or {photo, error} for one that cannot be read; progress goes to stderr
+  --csv FILE        write one row per face to FILE (the columns of the bundle's manifest,
+                    results.csv; a photo without faces or unreadable has one row), the same text
+                    as \`python -m facepack analyze --csv\` and the page's CSV download; FILE is
+                    replaced only once every photo is done
   --min-confidence P, --min-refined-confidence P
                     the gate: score only faces whose cascade confidence and refined confidence
                     (ONet again on the face's own square) reach these, 0-1 (default: the
@@ -43,6 +48,7 @@ is served at as wasmPaths: Facepack.load('/bundle/', { wasmPaths: '/wasm/' }).
 
 examples:
   npx facepack analyze photos/ --bundle bundle --json > results.json
+  npx facepack analyze photos/ --bundle bundle --csv results.csv
   npx facepack copy-wasm dist/wasm`;
 
 /** Copy the installed tfjs-backend-wasm's .wasm files into `dir`: the version copied. */
@@ -51,6 +57,13 @@ export async function copyWasm(dir) {
   await fs.mkdir(dir, { recursive: true });
   for (const name of WASM_FILES) await fs.copyFile(path.join(from, name), path.join(dir, name));
   return JSON.parse(await fs.readFile(path.join(from, '..', 'package.json'), 'utf8')).version;
+}
+
+/** Write `text` to `file` through a temporary file beside it, so `file` is never half-written. */
+async function replaceFile(file, text) {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  await fs.writeFile(tmp, text);
+  await fs.rename(tmp, file);
 }
 
 async function expand(args) {
@@ -78,20 +91,6 @@ async function expand(args) {
   return photos;
 }
 
-function describe(record) {
-  if (record.error) return `${record.photo}: skipped: ${record.error}`;
-  const faces = record.faces.map((f, i) => {
-    const where = `confidence ${f.confidence.toFixed(3)}, box [${f.box.map((v) => v.toFixed(0)).join(', ')}]`;
-    if (f.score === null) return `  face ${i + 1}: not scored: may not be a face (${f.unscored}), ${where}`;
-    const emotion = `${f.emotion.label} (${(100 * Math.max(...f.emotion.probs)).toFixed(0)}%)`;
-    return `  face ${i + 1}: score ${f.score.expected.toFixed(1)}, ${emotion}, ${where}`;
-  });
-  return [
-    `${record.photo} (${record.width}x${record.height}): ${record.faces.length === 1 ? '1 face' : `${record.faces.length} faces`}`,
-    ...faces,
-  ].join('\n');
-}
-
 export async function main(argv) {
   let options;
   try {
@@ -102,6 +101,7 @@ export async function main(argv) {
         bundle: { type: 'string', default: 'bundle' },
         backend: { type: 'string', default: 'wasm' },
         json: { type: 'boolean', default: false },
+        csv: { type: 'string' },
         'min-confidence': { type: 'string' },
         'min-refined-confidence': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -160,23 +160,39 @@ export async function main(argv) {
     process.stderr.write(`facepack: ${err.message}\n`);
     return 2;
   }
+  const csvFile = options.values.csv;
+  if (csvFile !== undefined) {
+    // refused before any photo is analysed, not after
+    const folder = path.dirname(path.resolve(csvFile));
+    const problem = !Array.isArray(fp.manifest.results?.csv)
+      ? "the bundle's manifest.json has no results.csv columns: export it again with python -m converter export"
+      : !(await fs.stat(folder).catch(() => null))?.isDirectory()
+        ? `--csv ${csvFile}: the folder ${folder} does not exist`
+        : null;
+    if (problem) {
+      fp.dispose();
+      process.stderr.write(`facepack: ${problem}\n`);
+      return 2;
+    }
+  }
   const photos = await expand(inputs);
   const records = [];
   for (const [i, photo] of photos.entries()) {
     let record;
     try {
       const pixels = await readPhoto(photo, fp.manifest.images);
-      const faces = await fp.analyze(pixels);
-      record = { photo, width: pixels.width, height: pixels.height, faces };
+      record = photoRecord(photo, pixels.width, pixels.height, await fp.analyze(pixels));
     } catch (err) {
-      record = { photo, error: err.message };
+      record = errorRecord(photo, err.message);
     }
     records.push(record);
     if (options.values.json) process.stderr.write(`[${i + 1}/${photos.length}] ${photo}${record.error ? ': skipped' : ''}\n`);
-    else process.stdout.write(`${describe(record)}\n`);
+    else process.stdout.write(`${summary(record)}\n`);
   }
+  const columns = fp.manifest.results.csv;
   fp.dispose();
   if (options.values.json) process.stdout.write(`${JSON.stringify(records)}\n`);
+  if (csvFile !== undefined) await replaceFile(csvFile, resultsCsv(records, columns));
   const skipped = records.filter((r) => r.error).length;
   if (skipped) process.stderr.write(`facepack: ${skipped} of ${records.length} photos could not be read and were skipped\n`);
   return skipped ? 1 : 0;

@@ -1,5 +1,15 @@
 // Compiled (never run) against js/index.d.ts by `npm run typecheck`: the README's examples type-check.
-import { Facepack, LiveTracker, readPhoto, urlSource, type AnalyzedFace, type BundleSource } from 'facepack';
+import {
+  Facepack,
+  LiveTracker,
+  photoRecord,
+  readPhoto,
+  resultsCsv,
+  summary,
+  urlSource,
+  type AnalyzedFace,
+  type BundleSource,
+} from 'facepack';
 
 async function inNode(): Promise<number> {
   const fp = await Facepack.load('bundle', { backend: 'wasm', minFaceConfidence: 0.9 });
@@ -21,4 +31,11 @@ async function live(fp: Facepack, video: HTMLVideoElement): Promise<number[]> {
   return frame.faces.map((face) => face.id + (face.shown.score ?? 0) + (frame.keyframe ? 1 : 0));
 }
 
-export { inBrowser, inNode, live };
+async function table(fp: Facepack, file: string): Promise<string> {
+  const pixels = await readPhoto(file, fp.manifest.images);
+  const record = photoRecord(file, pixels.width, pixels.height, await fp.analyze(pixels));
+  console.log(summary(record));
+  return resultsCsv([record], fp.manifest.results.csv);
+}
+
+export { inBrowser, inNode, live, table };
