@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from facepack import assets
+from facepack.manifest import ModelInput
 from facepack.models import BundleModel
 
 CHECKS_DIR = "checks"
@@ -37,11 +38,11 @@ class CheckCase:
     expected: dict[str, np.ndarray]  # output name -> float32
 
 
-def model_input(pixels: np.ndarray, input_info: dict) -> np.ndarray:
+def model_input(pixels: np.ndarray, rule: ModelInput) -> np.ndarray:
     """The float32 tensor a model gets for these pixels, by the manifest's `input` rule."""
     x = pixels.astype(np.float32)
-    if input_info.get("normalization") == "outside_graph":
-        x = (x - np.float32(input_info["pixel_offset"])) / np.float32(input_info["pixel_divisor"])
+    if rule.normalization == "outside_graph":
+        x = (x - np.float32(rule.pixel_offset)) / np.float32(rule.pixel_divisor)
     return x
 
 
@@ -73,7 +74,7 @@ def _pnet_images() -> list[np.ndarray]:
             np.asarray(photos[1].resize((37, 50), Image.BILINEAR))[None]]
 
 
-def build_cases(bundle_model: BundleModel, input_info: dict) -> list[CheckCase]:
+def build_cases(bundle_model: BundleModel, rule: ModelInput) -> list[CheckCase]:
     """Fixed inputs for one model, with the Keras outputs for them."""
     if bundle_model.input_shape[1] is None:
         batches = _pnet_images()
@@ -81,7 +82,7 @@ def build_cases(bundle_model: BundleModel, input_info: dict) -> list[CheckCase]:
         batches = [_square_patches(bundle_model.input_shape[1], count=4)]
     cases = []
     for i, pixels in enumerate(batches):
-        outputs = bundle_model(model_input(pixels, input_info))
+        outputs = bundle_model(model_input(pixels, rule))
         expected = {name: np.asarray(out, np.float32) for name, out in zip(bundle_model.outputs, outputs, strict=True)}
         cases.append(CheckCase(f"{bundle_model.name}-{i}", bundle_model.name, pixels, expected))
     return cases

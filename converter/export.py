@@ -25,10 +25,21 @@ import numpy as np
 from converter import checks, graph
 from converter.fold import fold_batchnorm
 from converter.quantize import quantization_map
-from converter.verify import BACKENDS, TOLERANCES, WEBGL_MAX_DIFF, VerifyReport, verify_bundle
+from converter.verify import BACKENDS, VerifyReport, verify_bundle
 from facepack import spec
-from facepack.bundle import MANIFEST, write_manifest
+from facepack.bundle import MANIFEST
 from facepack.detect import detector_spec
+from facepack.manifest import (
+    QUANTIZATIONS,
+    TOLERANCES,
+    WEBGL_MAX_DIFF,
+    Checks,
+    Manifest,
+    ModelEntry,
+    ModelInput,
+    Results,
+    ScoreEntry,
+)
 from facepack.models import BundleModel, ModelError, load_emotion, load_mtcnn_net, load_scorer
 from facepack.provenance import versions
 
@@ -76,22 +87,30 @@ def _check_probabilities(cases: list[checks.CheckCase], what: str, source: str) 
                              f"{', '.join(f'{s:.3f}' for s in sums)}); end it with a softmax.")
 
 
-def _model_entry(bm: BundleModel, model_json: Path, quantization: str, ops, folded, rank1: int) -> dict:
+def _input_rule(bm: BundleModel) -> ModelInput:
+    """The manifest's `input` of a model: its tensor, and how pixels become it (bm.info["input"])."""
+    return ModelInput(name=graph.INPUT_NAME, shape=tuple(bm.input_shape), **bm.info["input"])
+
+
+def _model_entry(bm: BundleModel, model_json: Path, quantization: str, ops, folded, rank1: int) -> ModelEntry:
     info = dict(bm.info)
     info.pop("weight_storage", None)
-    return {
-        "path": f"{bm.name}/model.json",
-        "quantization": quantization,
-        "weight_bytes": graph.stored_bytes(model_json),
-        "role": info.pop("role"),
-        "input": {"name": graph.INPUT_NAME, "shape": list(bm.input_shape), **info.pop("input")},
-        "outputs": list(bm.outputs),
-        "output_nodes": graph.output_nodes(model_json, bm.outputs),
-        **info,
-        "ops": {"total": sum(ops.values()), "by_type": dict(sorted(ops.items()))},
-        "folding": {"batchnorm_folded": folded.folded, "batchnorm_left": folded.left,
-                    "biases_made_rank1": rank1},
-    }
+    info.pop("input")
+    crop, score = info.pop("crop", None), info.pop("score", None)
+    return ModelEntry(
+        path=f"{bm.name}/model.json",
+        role=info.pop("role"),
+        quantization=quantization,
+        weight_bytes=graph.stored_bytes(model_json),
+        input=_input_rule(bm),
+        outputs=tuple(bm.outputs),
+        output_nodes=graph.output_nodes(model_json, bm.outputs),
+        ops={"total": sum(ops.values()), "by_type": dict(sorted(ops.items()))},
+        folding={"batchnorm_folded": folded.folded, "batchnorm_left": folded.left, "biases_made_rank1": rank1},
+        crop=None if crop is None else spec.CropRule(**crop),
+        score=None if score is None else ScoreEntry(**score),
+        **info,  # labels, provenance, trained, warning
+    )
 
 
 def _refuse_foreign_folder(out: Path) -> None:
@@ -164,8 +183,8 @@ def export_bundle(
     unknown = [p for p in parts if p not in PARTS]
     if unknown or not parts:
         raise ValueError(f"--only takes a comma list of {', '.join(PARTS)}; got {','.join(parts) or 'nothing'}")
-    if quantize not in TOLERANCES:
-        raise ValueError(f"--quantize must be one of {', '.join(TOLERANCES)}, not {quantize!r}")
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"--quantize must be one of {', '.join(QUANTIZATIONS)}, not {quantize!r}")
     out = Path(out).resolve()
     _refuse_foreign_folder(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +203,7 @@ def export_bundle(
         for bm in models:
             model_quantize = model_quantization(bm, quantize)
             step(f"{bm.name}: reference outputs, fold, convert (weights: {model_quantize})")
-            model_cases = checks.build_cases(bm, bm.info["input"])
+            model_cases = checks.build_cases(bm, _input_rule(bm))
             if bm.name == "scorer":
                 _check_probabilities(model_cases, "scorer", str(scorer or "embedded default"))
             if bm.name == "emotion":
@@ -197,24 +216,22 @@ def export_bundle(
                                             folded, rank1)
         shutil.rmtree(work)
         checks.write_cases(tmp, cases)
-        manifest = {
-            "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "generator": versions(GENERATOR_PACKAGES),
-            "quantization": quantize,
-            "models": entries,
-            "checks": {"path": checks.CHECKS_JSON, "tolerances": TOLERANCES, "webgl_max_diff": WEBGL_MAX_DIFF,
-                       "reference": "the original Keras model, float32, before folding"},
-        }
-        if "detector" in parts:
-            manifest["detector"] = spec.as_dict(detector_spec(detector))
-            manifest["live"] = spec.as_dict(spec.LIVE)
-            manifest["gate"] = spec.as_dict(gate)
-            measured = gate_report(gate) if detector is None else None
-            if measured is not None:  # the rates apply to this rule, on the package's nets, only
-                manifest["gate_report"] = measured
-        manifest["images"] = spec.as_dict(spec.IMAGES)
-        manifest["results"] = {"csv": [list(column) for column in spec.RESULT_CSV]}
-        write_manifest(tmp, manifest)
+        with_detector = "detector" in parts
+        Manifest(
+            created_utc=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            generator=versions(GENERATOR_PACKAGES),
+            quantization=quantize,
+            models=entries,
+            checks=Checks(path=checks.CHECKS_JSON, tolerances=TOLERANCES, webgl_max_diff=WEBGL_MAX_DIFF,
+                          reference="the original Keras model, float32, before folding"),
+            images=spec.IMAGES,
+            results=Results(csv=spec.RESULT_CSV),
+            detector=detector_spec(detector) if with_detector else None,
+            live=spec.LIVE if with_detector else None,
+            gate=gate if with_detector else None,
+            # the measured rates apply to this rule, on the package's nets, only
+            gate_report=gate_report(gate) if with_detector and detector is None else None,
+        ).write(tmp)
         step(f"verifying in Node on {', '.join(backends)}")
         report = verify_bundle(tmp, backends)
         if not report.passed:

@@ -1,13 +1,15 @@
 """Check a bundle: file hashes, then every model on fixed inputs in Node (tfjs cpu and wasm)
 against the Keras outputs stored with it.
 
-Each model is held to the tolerance of its own weight storage (manifest `quantization`):
-max |difference| over every output value of every check input against Keras float32, and for
-the scorer the expected score's shift in points. See TOLERANCES.
+Each model is held to the tolerance the manifest gives its own weight storage (its
+`checks.tolerances`, written from facepack.manifest.TOLERANCES): max |difference| over every
+output value of every check input against Keras float32, and for the scorer the expected
+score's shift in points.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -19,31 +21,12 @@ import numpy as np
 
 from converter import checks
 from facepack import assets
-from facepack.bundle import BundleError, check_files, read_manifest
+from facepack.bundle import BundleError, check_files
+from facepack.manifest import Manifest
 from facepack.spec import expected_points
 
 BACKENDS = ("cpu", "wasm")
 RUNNER = Path(__file__).with_name("node") / "run_models.mjs"
-
-# Per weight storage: "max_diff" bounds every output value; "score_points" bounds the scorer's
-# expected-score shift (0..100 points). float32 is the contract (1e-4 on probabilities).
-# The quantized bounds are about twice the worst seen on this project's models (ONet and the
-# trained default scorer): float16 1.7e-4..3.3e-4 (0.028 points), uint8 2.3e-2 (0.94 points).
-# (A first uint8 bound of 0.5 points was measured on the untrained head, whose near-uniform
-# output hid the shift; the trained scorer exceeded it.)
-# WebGL may store tensors as 16-bit textures on some GPUs; the browser self-test holds webgl
-# to at least this (the Node check has no webgl).
-WEBGL_MAX_DIFF = 1e-3
-
-TOLERANCES = {
-    # "source" stores each tensor as the Keras model already holds it (on its uint8 grid, or
-    # float16-exact): nothing is lost, so it is held to float32's tolerance.
-    "source": {"max_diff": 1e-4, "score_points": 0.05},
-    "none": {"max_diff": 1e-4, "score_points": 0.05},
-    "float16": {"max_diff": 1e-3, "score_points": 0.1},
-    "uint8": {"max_diff": 5e-2, "score_points": 2.0},
-}
-
 
 @dataclass
 class CheckResult:
@@ -104,7 +87,7 @@ def _size(n: int) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
 
 
-def run_in_node(bundle_dir: Path, manifest: dict, cases: list[checks.CheckCase],
+def run_in_node(bundle_dir: Path, manifest: Manifest, cases: list[checks.CheckCase],
                 backends: tuple[str, ...], work: Path) -> list[dict]:
     """Run every check case on every backend with TF.js in Node; returns the runner's records,
     each with the outputs read back as arrays under "values"."""
@@ -113,16 +96,16 @@ def run_in_node(bundle_dir: Path, manifest: dict, cases: list[checks.CheckCase],
         raise BundleError("`node` is not on PATH; the bundle check runs TF.js in Node (install nodejs).")
     job = {"backends": list(backends), "cases": []}
     for case in cases:
-        model = manifest["models"][case.model]
-        x = checks.model_input(case.pixels, model["input"])
+        model = manifest.models[case.model]
+        x = checks.model_input(case.pixels, model.input)
         x.astype("<f4").tofile(work / f"{case.id}.in.f32")
         job["cases"].append({
             "id": case.id,
-            "model_json": str((Path(bundle_dir) / model["path"]).resolve()),
+            "model_json": str((Path(bundle_dir) / model.path).resolve()),
             "input": str(work / f"{case.id}.in.f32"),
             "shape": list(x.shape),
             "outputs": list(case.expected),
-            "output_nodes": [model["output_nodes"][name] for name in case.expected],
+            "output_nodes": [model.output_nodes[name] for name in case.expected],
             "out_prefix": str(work / case.id),
         })
     (work / "job.json").write_text(json.dumps(job))
@@ -146,12 +129,7 @@ def run_in_node(bundle_dir: Path, manifest: dict, cases: list[checks.CheckCase],
     return records
 
 
-def tolerance_for(manifest: dict, model: str) -> dict:
-    """The tolerance a model is held to: that of its own weight storage."""
-    return TOLERANCES[manifest["models"][model].get("quantization", manifest["quantization"])]
-
-
-def compare(manifest: dict, cases: list[checks.CheckCase], records: list[dict]) -> list[CheckResult]:
+def compare(manifest: Manifest, cases: list[checks.CheckCase], records: list[dict]) -> list[CheckResult]:
     """Fold the runner's records into one CheckResult per (model, backend)."""
     by_id = {c.id: c for c in cases}
     results: dict[tuple[str, str], CheckResult] = {}
@@ -165,14 +143,14 @@ def compare(manifest: dict, cases: list[checks.CheckCase], records: list[dict]) 
         for name, want in case.expected.items():
             got = rec["values"][name]
             r.max_diff = max(r.max_diff, float(np.max(np.abs(got.astype(np.float64) - want))))
-        if manifest["models"][case.model]["role"] == "scorer":
+        if manifest.models[case.model].role == "scorer":
             got, want = rec["values"]["probabilities"], case.expected["probabilities"]
             shift = float(np.max(np.abs(expected_points(got) - expected_points(want))))
             r.score_shift = max(r.score_shift or 0.0, shift)
     for r in results.values():
-        tol = tolerance_for(manifest, r.model)
-        r.passed = (r.error is None and r.max_diff <= tol["max_diff"]
-                    and (r.score_shift is None or r.score_shift <= tol["score_points"]))
+        tol = manifest.checks.tolerance(manifest.models[r.model].quantization)
+        r.passed = (r.error is None and r.max_diff <= tol.max_diff
+                    and (r.score_shift is None or r.score_shift <= tol.score_points))
     return list(results.values())
 
 
@@ -184,24 +162,22 @@ def verify_bundle(bundle_dir: Path, backends: tuple[str, ...] = BACKENDS) -> Ver
             (Models that run but disagree do not raise: see `VerifyReport.passed`.)
     """
     bundle_dir = Path(bundle_dir)
-    manifest = read_manifest(bundle_dir)
-    problems = check_files(bundle_dir, manifest)
+    manifest = Manifest.read(bundle_dir)
+    problems = check_files(bundle_dir, manifest.files)
     if problems:
         raise BundleError(f"bundle {bundle_dir} fails its file check: " + "; ".join(problems))
     for b in backends:
         if b not in BACKENDS:
             raise ValueError(f"backend {b!r}: Node can check {', '.join(BACKENDS)}")
-    quantization = manifest["quantization"]
-    tolerances = {name: {**tolerance_for(manifest, name),
-                         "quantization": m.get("quantization", quantization)}
-                  for name, m in manifest["models"].items()}
-    sizes = {name: sum(f["bytes"] for f in manifest["files"]
-                       if f["path"].startswith(Path(m["path"]).parent.as_posix() + "/"))
-             for name, m in manifest["models"].items()}
+    tolerances = {name: {**dataclasses.asdict(manifest.checks.tolerance(m.quantization)),
+                         "quantization": m.quantization} for name, m in manifest.models.items()}
+    sizes = {name: sum(f["bytes"] for f in manifest.files
+                       if f["path"].startswith(Path(m.path).parent.as_posix() + "/"))
+             for name, m in manifest.models.items()}
     cases = checks.read_cases(bundle_dir)
     with tempfile.TemporaryDirectory(prefix="facepack-verify-") as tmp:
         records = run_in_node(bundle_dir, manifest, cases, backends, Path(tmp))
-    report = VerifyReport(bundle_dir, quantization, tolerances, sizes, compare(manifest, cases, records))
+    report = VerifyReport(bundle_dir, manifest.quantization, tolerances, sizes, compare(manifest, cases, records))
     missing = {(c.model, b) for c in cases for b in backends} - {(r.model, r.backend) for r in report.results}
     report.results += [CheckResult(m, b, error="no result from the runner") for m, b in sorted(missing)]
     return report

@@ -42,9 +42,13 @@ def _mtcnn_kwargs() -> dict:
 
 
 # What the `mtcnn` package (1.0.0) does whatever it is told: DetectorSpec fields that describe
-# it must say the same, or Python and the browser would run different detectors.
+# it must say the same, or Python and the browser would run different detectors. (Its pixels are
+# (x - 127.5) / 128 in mtcnn/utils/images.py, its RNet and ONet patches 24 and 48 px in
+# mtcnn/stages; the resize methods are DetectorSpec's own check. The other fields are passed to
+# it (_mtcnn_kwargs) or applied here: onet_refinements, max_side.)
 PACKAGE_FIXED = {"nms_pnet_method": "union", "nms_rnet_method": "union", "nms_onet_method": "min",
-                 "pnet_stride": 2, "pnet_window_start": 1, "pnet_window_end": 12}
+                 "pnet_stride": 2, "pnet_window_start": 1, "pnet_window_end": 12,
+                 "pixel_offset": 127.5, "pixel_divisor": 128.0, "rnet_size": 24, "onet_size": 48}
 
 
 def check_package_settings(detector: spec.DetectorSpec = spec.DETECTOR) -> None:
@@ -90,8 +94,8 @@ class Detector:
     def __init__(self, run_dir: Path | None = None) -> None:
         from mtcnn import MTCNN
 
-        check_package_settings()
         self.spec = detector_spec(run_dir)
+        check_package_settings(self.spec)
         self._mtcnn = MTCNN()
         if run_dir is not None:
             from facepack.models.mtcnn_nets import NETS, read_trained_weights

@@ -64,6 +64,15 @@ class DetectorSpec:
             raise ValueError(f"DetectorSpec.onet_refinements must be >= 0, not {self.onet_refinements}")
         if self.pyramid_resize != "area" or self.patch_resize != "bilinear":
             raise ValueError("DetectorSpec: only pyramid_resize='area' and patch_resize='bilinear' are implemented")
+        for name in ("pnet_stride", "pnet_window_end", "min_size", "min_face_size", "rnet_size", "onet_size",
+                     "max_side"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"DetectorSpec.{name} must be a positive integer, not {getattr(self, name)!r}")
+        if not 0 <= self.pnet_window_start < self.pnet_window_end:
+            raise ValueError(f"DetectorSpec.pnet_window_start {self.pnet_window_start} must be below pnet_window_end")
+        if not 0 < self.scale_factor < 1 or not self.pixel_divisor > 0:
+            raise ValueError(f"DetectorSpec needs 0 < scale_factor < 1 and pixel_divisor > 0, not "
+                             f"{self.scale_factor} and {self.pixel_divisor}")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from pathlib import Path
 from flask import Flask, Response, abort, request, send_file
 
 from facepack import assets
-from facepack.bundle import MANIFEST, read_manifest
+from facepack.bundle import MANIFEST
+from facepack.manifest import Manifest
 
 STATIC = Path(__file__).with_name("static")
 PACKAGE = Path(__file__).resolve().parents[1] / "js" / "src"  # the facepack JS package's browser modules
@@ -125,11 +126,11 @@ def _mime(path: Path) -> str:
 
 
 def create_app(bundle_dir: Path) -> Flask:
-    """An app serving `bundle_dir` (checked with `read_manifest`, so a broken bundle fails here)."""
+    """An app serving `bundle_dir` (its manifest read with `Manifest.read`, so a broken bundle fails here)."""
     bundle_dir = Path(bundle_dir).resolve()
-    manifest = read_manifest(bundle_dir)
+    manifest = Manifest.read(bundle_dir)
     # Path -> sha256 of every file the bundle may serve; anything else is 404.
-    bundle_files = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+    bundle_files = {entry["path"]: entry["sha256"] for entry in manifest.files}
     node_modules = assets.node_modules()
     # face-api's demo group photos (MIT, shipped in its npm package): the page's sample buttons.
     samples = {p.name: p for p in assets.sample_photos()}

@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 
 from facepack import assets
-from facepack.bundle import BundleError, check_files, read_manifest
+from facepack.bundle import BundleError, check_files
+from facepack.manifest import Manifest
 from web.app import MIME, PACKAGE, PAGES, SECURITY_HEADERS, STATIC, VENDOR, render_page, resolve_imports, worker_modules
 
 HEADER_FILES = ("_headers", "nginx.conf")
@@ -66,8 +67,8 @@ def build_site(out: Path, bundle: Path, log=print) -> Path:
         ValueError: `out` holds something that is not a facepack site.
     """
     out, bundle = Path(out).resolve(), Path(bundle).resolve()
-    manifest = read_manifest(bundle)
-    problems = check_files(bundle, manifest)
+    manifest = Manifest.read(bundle)
+    problems = check_files(bundle, manifest.files)
     if problems:
         raise BundleError(f"bundle {bundle} fails its file check: " + "; ".join(problems))
     _refuse_foreign_folder(out)
@@ -92,7 +93,7 @@ def build_site(out: Path, bundle: Path, log=print) -> Path:
         for photo in assets.sample_photos():
             shutil.copy2(photo, tmp / "samples" / photo.name)
         (tmp / "bundle").mkdir()
-        for entry in [*manifest["files"], {"path": "manifest.json"}]:
+        for entry in [*manifest.files, {"path": "manifest.json"}]:
             target = tmp / "bundle" / entry["path"]
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(bundle / entry["path"], target)

@@ -1,6 +1,6 @@
 // Reading a facepack bundle: its manifest, its files (checked against their sha256 and size),
 // and its graph models, loaded from the verified bytes so nothing unchecked is ever run.
-// Python counterpart: facepack/bundle.py (schema, version, file checks) and
+// Python counterpart: facepack/manifest.py (schema, version), facepack/bundle.py (file checks) and
 // converter/checks.py (model_input: the manifest's input rule).
 //
 // A bundle is read through a *source*: any object with `read(path) -> Promise<Uint8Array>`.
@@ -8,13 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 
 export const SCHEMA = 'facepack-bundle';
-export const SUPPORTED_VERSION = 2; // facepack/bundle.py VERSION: 2 added `gate`
+export const SUPPORTED_VERSION = 2; // facepack/manifest.py VERSION: 2 added `gate`
 export const MANIFEST = 'manifest.json';
 
 /**
  * A bundle that cannot be used. `code` says why, for a page that words it in its own language:
  * 'bundle_http' {path, status}, 'bundle_size' {path, bytes, expected}, 'bundle_sha256' {path},
- * 'bundle_schema' {schema}, 'bundle_version' {version, supported}, 'bundle_field' {field},
+ * 'bundle_schema' {schema}, 'bundle_version' {version, supported} (not a version number),
+ * 'bundle_version_newer' and 'bundle_version_older' {version, supported}, 'bundle_field' {field},
  * 'bundle_json' {path}, 'bundle_file_missing' {path}, 'bundle_models_missing' {models}.
  */
 export class BundleError extends Error {
@@ -45,15 +46,18 @@ export function checkManifest(manifest) {
   if (manifest.schema !== SCHEMA) {
     throw new BundleError(`${MANIFEST}: schema ${manifest.schema} is not ${SCHEMA}`, 'bundle_schema', { schema: manifest.schema });
   }
-  if (manifest.version !== SUPPORTED_VERSION) {
-    throw new BundleError(
-      `${MANIFEST}: version ${manifest.version} is not supported (this facepack reads ${SUPPORTED_VERSION})`,
-      'bundle_version',
-      {
-        version: manifest.version,
-        supported: SUPPORTED_VERSION,
-      },
-    );
+  const { version } = manifest;
+  const versions = { version, supported: SUPPORTED_VERSION };
+  if (!Number.isInteger(version)) {
+    throw new BundleError(`${MANIFEST}: version ${JSON.stringify(version)} is not a number`, 'bundle_version', versions);
+  }
+  if (version > SUPPORTED_VERSION) {
+    const message = `${MANIFEST}: version ${version} is newer than this facepack reads (${SUPPORTED_VERSION}): update facepack, or export the bundle with this one`;
+    throw new BundleError(message, 'bundle_version_newer', versions);
+  }
+  if (version < SUPPORTED_VERSION) {
+    const message = `${MANIFEST}: version ${version} is older than this facepack reads (${SUPPORTED_VERSION}): export the bundle again with python -m converter export`;
+    throw new BundleError(message, 'bundle_version_older', versions);
   }
   for (const field of ['models', 'files', 'checks']) {
     if (!(field in manifest)) throw new BundleError(`${MANIFEST}: missing field ${field}`, 'bundle_field', { field });

@@ -7,6 +7,28 @@
 // results.csv columns ([name, decimals] pairs; decimals null: the value as it is), a row per face,
 // one row for a photo without faces or with an error.
 
+/** The columns a results table may have: what faceValues fills (facepack.spec.RESULT_CSV names the ones written). */
+export const RESULT_FIELDS = [
+  'photo',
+  'width',
+  'height',
+  'face',
+  'x1',
+  'y1',
+  'x2',
+  'y2',
+  'confidence',
+  'score',
+  'score_low',
+  'score_high',
+  'percentile',
+  'score_argmax',
+  'emotion',
+  'emotion_probability',
+  'unscored',
+  'error',
+];
+
 /** The record of an analysed photo. */
 export const photoRecord = (photo, width, height, faces) => ({ photo, width, height, faces });
 

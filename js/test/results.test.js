@@ -4,9 +4,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
 
-import { csvRows, errorRecord, fixed, photoRecord, resultsCsv, summary } from '../src/results.js';
+import { RESULT_FIELDS, csvRows, errorRecord, fixed, photoRecord, resultsCsv, summary } from '../src/results.js';
 
 const FIXTURE = JSON.parse(fs.readFileSync(new URL('../../tests/data/results.json', import.meta.url), 'utf8'));
+
+test('the columns this package fills are the columns Python writes (facepack.spec.RESULT_CSV, in the fixture)', () => {
+  assert.deepEqual(
+    RESULT_FIELDS,
+    FIXTURE.columns.map(([name]) => name),
+  );
+});
 
 test('the CSV text is the fixture, to the byte', () => {
   assert.equal(resultsCsv(FIXTURE.records, FIXTURE.columns), FIXTURE.csv);

@@ -28,11 +28,49 @@ const manifest = () => ({
   gate: { min_confidence: 0.8, min_refined_confidence: 0.5 },
   live: { keyframe_every: 10, margin: 0.1, smoothing: 0.5, score_every: 5, edge: 0.01 },
   models: {
-    scorer: {
-      crop: { anchor: 'landmarks', size: 3.2, output: 150, fill: 0, resize: 'bilinear', rotate: 'eyes' },
-      score: { num_classes: 101, interval: [0.1, 0.9] },
+    pnet: {
+      role: 'detector',
+      quantization: 'none',
+      input: {
+        name: 'input',
+        shape: [null, null, null, 3],
+        channel_order: 'RGB',
+        normalization: 'outside_graph',
+        pixel_offset: 127.5,
+        pixel_divisor: 128,
+      },
+      outputs: ['regression', 'probability'],
+      output_nodes: { regression: 'Identity', probability: 'Identity_1' },
     },
-    emotion: { crop: { anchor: 'box', size: 1.2, output: 64, fill: 0, resize: 'bilinear', rotate: 'none' } },
+    scorer: {
+      role: 'scorer',
+      quantization: 'source',
+      input: { name: 'input', shape: [null, 150, 150, 3], channel_order: 'RGB', normalization: 'in_graph', value_range: [0, 255] },
+      outputs: ['probabilities'],
+      output_nodes: { probabilities: 'Identity' },
+      crop: { anchor: 'landmarks', size: 3.2, output: 150, fill: 0, resize: 'bilinear', rotate: 'eyes' },
+      score: { num_classes: 101, points_per_rating: 20, interval: [0.1, 0.9] },
+    },
+    emotion: {
+      role: 'emotion',
+      quantization: 'none',
+      input: { name: 'input', shape: [null, 64, 64, 3], channel_order: 'RGB', normalization: 'in_graph', value_range: [0, 255] },
+      outputs: ['probabilities'],
+      output_nodes: { probabilities: 'Identity' },
+      crop: { anchor: 'box', size: 1.2, output: 64, fill: 0, resize: 'bilinear', rotate: 'none' },
+      labels: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'],
+    },
+  },
+  checks: {
+    tolerances: { source: { max_diff: 1e-4, score_points: 0.05 }, none: { max_diff: 1e-4, score_points: 0.05 } },
+    webgl_max_diff: 1e-3,
+  },
+  results: {
+    csv: [
+      ['photo', null],
+      ['x1', 2],
+      ['score', 3],
+    ],
   },
 });
 
@@ -124,6 +162,83 @@ for (const [where, change, message] of [
       m.models.emotion.crop.resize = 'area';
     },
     /models\.emotion\.crop\.resize area/,
+  ],
+  [
+    'models.emotion.input.normalization',
+    (m) => {
+      m.models.emotion.input.normalization = 'z_score';
+    },
+    /models\.emotion\.input\.normalization "z_score"/,
+  ],
+  [
+    'models.scorer.input.value_range',
+    (m) => {
+      m.models.scorer.input.value_range = [0, 1];
+    },
+    /models\.scorer\.input\.value_range \[0,1\] is not supported/,
+  ],
+  [
+    'models.pnet.input.channel_order',
+    (m) => {
+      m.models.pnet.input.channel_order = 'BGR';
+    },
+    /models\.pnet\.input\.channel_order "BGR"/,
+  ],
+  [
+    'models.pnet.output_nodes',
+    (m) => {
+      delete m.models.pnet.output_nodes.probability;
+    },
+    /models\.pnet\.output_nodes .* must name a graph node for each output/,
+  ],
+  [
+    'models.emotion.role',
+    (m) => {
+      m.models.emotion.role = 'age';
+    },
+    /models\.emotion\.role "age"/,
+  ],
+  [
+    'models.emotion.labels',
+    (m) => {
+      m.models.emotion.labels = [];
+    },
+    /models\.emotion\.labels \[\] must be a list of class names/,
+  ],
+  [
+    'checks.tolerances',
+    (m) => {
+      delete m.checks.tolerances.source;
+    },
+    /checks\.tolerances "source" has no tolerance/,
+  ],
+  [
+    'checks.tolerances.none.max_diff',
+    (m) => {
+      m.checks.tolerances.none.max_diff = 0;
+    },
+    /checks\.tolerances\.none\.max_diff must be a positive number/,
+  ],
+  [
+    'results.csv',
+    (m) => {
+      m.results.csv.push(['age', 1]);
+    },
+    /results\.csv "age" is not a column this facepack writes/,
+  ],
+  [
+    'results.csv.x1',
+    (m) => {
+      m.results.csv[1][1] = -1;
+    },
+    /results\.csv\.x1 -1 must be null or a number of decimals/,
+  ],
+  [
+    'an unknown field',
+    (m) => {
+      m.heads = {};
+    },
+    /heads \{\} is not a field this facepack reads/,
   ],
 ]) {
   test(`${where} it does not implement is refused`, () => {

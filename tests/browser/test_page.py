@@ -170,4 +170,12 @@ def test_page_refuses_a_tampered_truncated_or_newer_bundle_naming_the_file(brows
     def newer_version():
         manifest_path.write_text(json.dumps({**manifest, "version": 3}))
 
-    assert "version 3 is not supported (this page reads 2)" in _page_status_on(browser, bundle_copy, newer_version)
+    assert "version 3 is newer than this page reads (2): update facepack" in _page_status_on(
+        browser, bundle_copy, newer_version)
+    restore()
+
+    def older_version():
+        manifest_path.write_text(json.dumps({**manifest, "version": 1}))
+
+    assert "version 1 is older than this page reads (2): export it again" in _page_status_on(
+        browser, bundle_copy, older_version)

@@ -12,7 +12,8 @@ import pytest
 from converter import checks
 from converter.verify import verify_bundle
 from facepack import spec
-from facepack.bundle import BundleError, read_manifest, validate
+from facepack.bundle import BundleError
+from facepack.manifest import Manifest
 from facepack.models import default_scorer_is_trained
 from facepack.models.scorer import default_card
 
@@ -35,7 +36,7 @@ def test_export_reports_every_model_on_cpu_and_wasm_within_float32_tolerance(def
 def test_manifest_lists_every_file_with_its_real_sha256_and_size(default_bundle):
     bundle, _ = default_bundle
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert validate(manifest) == []
+    assert Manifest.from_json(manifest).files == tuple(manifest["files"])
     on_disk = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
     listed = sorted(f["path"] for f in manifest["files"])
     assert listed == [p for p in on_disk if p != "manifest.json"]
@@ -47,7 +48,7 @@ def test_manifest_lists_every_file_with_its_real_sha256_and_size(default_bundle)
 
 def test_manifest_carries_what_the_browser_needs(default_bundle):
     bundle, _ = default_bundle
-    m = read_manifest(bundle)
+    m = json.loads((bundle / "manifest.json").read_text())  # as the browser reads it
     assert m["schema"] == "facepack-bundle" and m["version"] == 2
     assert set(m["models"]) == set(MODELS)
     assert m["detector"] == spec.as_dict(spec.DETECTOR)
@@ -66,7 +67,7 @@ def test_manifest_carries_what_the_browser_needs(default_bundle):
     size = card["architecture"]["input_size"] if card else 150
     assert scorer["input"]["shape"] == [None, size, size, 3]
     if default_scorer_is_trained():
-        assert scorer["trained"] is True and scorer["warning"] is None
+        assert scorer["trained"] is True and "warning" not in scorer
         report = scorer["provenance"]["training_report"]
         assert set(report["per_subgroup_pc"]) == {"AF", "AM", "CF", "CM"} and report["n_test"] > 2000
     else:
@@ -95,11 +96,11 @@ def test_every_conv_bias_is_rank_1_so_wasm_can_fuse(default_bundle):
 def test_stored_checks_reproduce_from_the_manifest_rule(default_bundle):
     """The stored inputs become model inputs by the manifest's rule, as in the browser."""
     bundle, _ = default_bundle
-    m = read_manifest(bundle)
+    m = Manifest.read(bundle)
     cases = checks.read_cases(bundle)
     assert {c.model for c in cases} == set(MODELS)
     pnet_case = next(c for c in cases if c.model == "pnet")
-    x = checks.model_input(pnet_case.pixels, m["models"]["pnet"]["input"])
+    x = checks.model_input(pnet_case.pixels, m.models["pnet"].input)
     assert np.isclose(x.min(), (pnet_case.pixels.min() - 127.5) / 128)
     scorer_case = next(c for c in cases if c.model == "scorer")
     np.testing.assert_allclose(scorer_case.expected["probabilities"].sum(axis=1), 1, atol=1e-5)
@@ -131,12 +132,16 @@ def test_verify_refuses_a_missing_or_unlisted_file(bundle_copy):
     assert "extra.js is in the bundle but not in the manifest" in str(err.value)
 
 
-def test_verify_refuses_an_unknown_manifest_version(bundle_copy):
+@pytest.mark.parametrize(("version", "message"), [
+    (99, "version 99 is newer than this facepack reads .2.: update facepack"),
+    (1, "version 1 is older than this facepack reads .2.: export the bundle again"),
+])
+def test_verify_refuses_another_manifest_version_saying_what_to_do(bundle_copy, version, message):
     path = bundle_copy / "manifest.json"
     manifest = json.loads(path.read_text())
-    manifest["version"] = 99
+    manifest["version"] = version
     path.write_text(json.dumps(manifest))
-    with pytest.raises(BundleError, match="manifest version 99 is not supported"):
+    with pytest.raises(BundleError, match=message):
         verify_bundle(bundle_copy)
 
 
@@ -171,4 +176,4 @@ def test_a_figure_that_is_not_defined_is_written_as_null_for_the_browsers_json_p
     figures = {"pc": float("nan"), "mae": 0.2, "per": [float("inf"), 1, None], "n": 3, "note": "nan"}
     strict = strict_json(figures)
     assert strict == {"pc": None, "mae": 0.2, "per": [None, 1, None], "n": 3, "note": "nan"}
-    json.dumps(strict, allow_nan=False)  # what write_manifest writes: JavaScript's JSON.parse reads it
+    json.dumps(strict, allow_nan=False)  # what Manifest.write writes: JavaScript's JSON.parse reads it

@@ -59,7 +59,8 @@ def test_every_setting_a_side_cannot_follow_is_refused_by_name():
     with pytest.raises(ValueError, match="ImagePolicy.orientation 'none' is not implemented"):
         spec.ImagePolicy(orientation="none")
     # Values JavaScript could follow but the mtcnn package (Python's detector) cannot.
-    for field, value in (("nms_onet_method", "union"), ("pnet_stride", 4), ("pnet_window_end", 13)):
+    for field, value in (("nms_onet_method", "union"), ("pnet_stride", 4), ("pnet_window_end", 13),
+                         ("pixel_offset", 128.0), ("pixel_divisor", 127.5), ("rnet_size", 32), ("onet_size", 64)):
         with pytest.raises(ValueError, match=f"DetectorSpec.{field} is .* the mtcnn package"):
             check_package_settings(dataclasses.replace(spec.DETECTOR, **{field: value}))
     check_package_settings()  # the shipped settings are the package's

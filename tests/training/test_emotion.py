@@ -318,13 +318,13 @@ def test_load_emotion_refuses_a_model_of_the_wrong_shape(tmp_path, shape, classe
 @pytest.mark.slow
 def test_the_trained_model_exports_as_the_bundles_emotion_model(trained, tmp_path):
     from converter.export import export_bundle
-    from facepack.bundle import read_manifest
+    from facepack.manifest import Manifest
 
     run_dir, report, _ = trained
     result = export_bundle(tmp_path / "bundle", emotion=run_dir / "emotion.keras", only=("emotion",),
                            backends=("cpu",), log=lambda _: None)
     assert result.passed
-    entry = read_manifest(tmp_path / "bundle")["models"]["emotion"]
-    assert entry["provenance"]["source"] == "trained with `python -m training emotion` (synthetic)"
-    assert entry["provenance"]["training_report"] == report["accuracy"]
-    assert entry["folding"]["batchnorm_left"] == 0
+    entry = Manifest.read(tmp_path / "bundle").models["emotion"]
+    assert entry.provenance["source"] == "trained with `python -m training emotion` (synthetic)"
+    assert entry.provenance["training_report"] == report["accuracy"]
+    assert entry.folding["batchnorm_left"] == 0

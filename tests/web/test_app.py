@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from facepack.bundle import BundleError, write_manifest
+from facepack import spec
+from facepack.bundle import BundleError
+from facepack.manifest import TOLERANCES, Checks, Manifest, ModelEntry, ModelInput, Results, ScoreEntry
 from web.app import IMPORT_MAP, PACKAGE, SECURITY_HEADERS, STATIC, VENDOR, create_app
 
 
@@ -24,9 +26,14 @@ def small_bundle(tmp_path):
     (bundle / "scorer" / "model.json").write_text('{"format": "graph-model"}')
     (bundle / "scorer" / "group1-shard1of1.bin").write_bytes(bytes(range(256)) * 40)
     (bundle / "checks" / "checks.json").write_text("[]")
-    write_manifest(bundle, {"generator": {}, "quantization": "none", "checks": {"path": "checks/checks.json"},
-                            "models": {"scorer": {"path": "scorer/model.json", "role": "scorer", "input": {},
-                                                  "outputs": [], "output_nodes": {}}}})
+    scorer = ModelEntry(path="scorer/model.json", role="scorer", quantization="none", provenance={},
+                        input=ModelInput(name="input", shape=(None, 150, 150, 3), value_range=spec.MODEL_INPUT_RANGE),
+                        outputs=("probabilities",), output_nodes={"probabilities": "Identity"},
+                        crop=spec.SCORER_CROP, score=ScoreEntry.of(spec.SCORE, "a rule", None), trained=True)
+    Manifest(generator={}, quantization="none", models={"scorer": scorer}, images=spec.IMAGES,
+             results=Results(csv=spec.RESULT_CSV),
+             checks=Checks(path="checks/checks.json", tolerances=TOLERANCES, webgl_max_diff=1e-3, reference="")
+             ).write(bundle)
     return bundle
 
 
