@@ -105,7 +105,7 @@ def parity_section(parity: dict) -> str:
         rows.append(cells)
     return "\n".join([
         f"## The browser against Python, worst over all faces {_source('parity')}", "",
-        "The browser tests' parity report (tests/browser/test_parity.py; bounds in tests/support/parity.py).", "",
+        "The browser tests' parity report (tests/browser/test_parity.py; bounds in facepack/parity/bounds.py).", "",
         table(["backend", *PARITY_COLUMNS.values()], rows)])
 
 

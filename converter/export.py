@@ -37,6 +37,7 @@ from facepack.manifest import (
     Manifest,
     ModelEntry,
     ModelInput,
+    ModelSource,
     Results,
     ScoreEntry,
 )
@@ -109,6 +110,7 @@ def _model_entry(bm: BundleModel, model_json: Path, quantization: str, ops, fold
         folding={"batchnorm_folded": folded.folded, "batchnorm_left": folded.left, "biases_made_rank1": rank1},
         crop=None if crop is None else spec.CropRule(**crop),
         score=None if score is None else ScoreEntry(**score),
+        source=ModelSource(**info.pop("source")),
         **info,  # labels, provenance, trained, warning
     )
 

@@ -30,7 +30,7 @@ def add_gate_args(parser) -> None:
                              f"own square) reaches P (default: {FaceGate.min_refined_confidence})")
 
 
-def gate_from_args(args) -> FaceGate:
-    """The gate a command line asks for: spec.GATE with the thresholds it gives."""
+def gate_from_args(args, base: FaceGate = GATE) -> FaceGate:
+    """The gate a command line asks for: `base` (spec.GATE, or a bundle's) with the thresholds it gives."""
     given = {k: getattr(args, k) for k in ("min_confidence", "min_refined_confidence") if getattr(args, k) is not None}
-    return replace(GATE, **given)
+    return replace(base, **given)

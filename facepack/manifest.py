@@ -6,8 +6,9 @@ version, files) and js/src/settings.js (every section), which refuse what this m
 A section that facepack.spec defines (DetectorSpec, LiveSpec, FaceGate, ImagePolicy, CropRule,
 ScoreSpec) is that dataclass here, so its own checks apply when a manifest is read.
 
-Versions: 1 was the first; 2 added `gate`, and faces carry `refined_confidence`. A field that is
-added, removed or changes meaning takes the next version. Both readers refuse any other version
+Versions: 1 was the first; 2 added `gate`, and faces carry `refined_confidence`; 3 added each
+model's `source`, by which Python finds the original model (ReferencePipeline.from_bundle). A
+field that is added, removed or changes meaning takes the next version. Both readers refuse any other version
 by name: an older bundle is to be exported again, a newer one needs a newer facepack.
 """
 
@@ -22,7 +23,7 @@ from facepack import spec
 from facepack.bundle import MANIFEST, BundleError, list_files, strict_json
 
 SCHEMA = "facepack-bundle"
-VERSION = 2
+VERSION = 3
 ROLES = ("detector", "scorer", "emotion")
 # What `--quantize` can ask for, and what each model records that it got.
 QUANTIZATIONS = ("source", "none", "float16", "uint8")
@@ -116,6 +117,20 @@ class ModelInput:
 
 
 @dataclass(frozen=True)
+class ModelSource:
+    """A model's `source`: where Python finds the original the bundle's graph was converted from,
+    and its sha256, so the bundle can be held to the very model it came from
+    (facepack.pipeline.ReferencePipeline.from_bundle; facepack.models.bundle_model.model_source)."""
+
+    sha256: str  # of the weights file, or of a folder's files (facepack.provenance.source_digest)
+    path: str | None = None  # what the converter was given; None: what this facepack ships or depends on
+
+    def __post_init__(self) -> None:
+        if len(self.sha256) != 64 or any(c not in "0123456789abcdef" for c in self.sha256):
+            raise ValueError(f"source.sha256 {self.sha256!r} is not a sha256 in hex")
+
+
+@dataclass(frozen=True)
 class ScoreEntry:
     """The scorer's `score`: facepack.spec.ScoreSpec, and its rules in words."""
 
@@ -152,7 +167,8 @@ class ModelEntry:
     input: ModelInput
     outputs: tuple[str, ...]  # output names, in order
     output_nodes: dict[str, str]  # output name -> graph node: ask TF.js by node, never by position
-    provenance: dict  # where the weights came from
+    provenance: dict  # where the weights came from, in words and figures (the page's model card)
+    source: ModelSource  # where Python finds the original model
     weight_bytes: dict[str, int] = field(default_factory=dict)  # stored bytes per dtype
     ops: dict | None = None  # {total, by_type} of the converted graph
     folding: dict | None = None  # what converter/fold.py and graph.py changed
@@ -327,7 +343,7 @@ def _results(value, where: str) -> Results:
 
 def _models(value, where: str) -> dict[str, ModelEntry]:
     return {name: _build(ModelEntry, entry, _join(where, name), input=_reader(ModelInput),
-                         crop=_reader(spec.CropRule), score=_reader(ScoreEntry))
+                         crop=_reader(spec.CropRule), score=_reader(ScoreEntry), source=_reader(ModelSource))
             for name, entry in _object(value, where).items()}
 
 

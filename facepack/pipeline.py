@@ -11,6 +11,7 @@ Used by tests/browser and bench/.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ import numpy as np
 from facepack import score, spec
 from facepack.crop import crop_faces
 from facepack.detect import Detector, Face
+
+# The models a bundle needs for its Python reference (and for the browser's analyze()).
+BUNDLE_MODELS = ("pnet", "rnet", "onet", "scorer", "emotion")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class FaceResult:
         }
 
 
+class NoReferenceError(ValueError):
+    """A bundle whose Python side cannot be built: the message names the model and why."""
+
+
 class ReferencePipeline:
     """Detection, crops, scorer and emotion in Python, with the bundle's rules.
 
@@ -66,10 +74,13 @@ class ReferencePipeline:
         scorer: path of a scorer model (.keras/.h5/SavedModel); None means the embedded default.
         detector: a `python -m training detector` run folder; None means the `mtcnn` package's nets.
         gate: which faces are scored (spec.FaceGate); None means spec.GATE, as bundles carry it.
+        emotion: an emotion model from `python -m training emotion`; None means fer's.
+
+    `ReferencePipeline.from_bundle(DIR)` builds the one a bundle is to be held to.
     """
 
     def __init__(self, scorer: Path | None = None, detector: Path | None = None,
-                 gate: spec.FaceGate | None = None) -> None:
+                 gate: spec.FaceGate | None = None, emotion: Path | None = None) -> None:
         from facepack.models import load_emotion, load_scorer
 
         self.detector = Detector(detector)
@@ -78,10 +89,65 @@ class ReferencePipeline:
         self.scorer_crop = spec.CropRule(**loaded.info["crop"])
         reference = loaded.info["score"].get("reference")
         self.reference = tuple(reference["points"]) if reference else None
-        self.emotion = load_emotion().model
+        self.emotion = load_emotion(emotion).model
         self.emotion_crop = spec.EMOTION_CROP
         self.gate = gate or spec.GATE
         self.timings: dict[str, float] = {}
+
+    @classmethod
+    def from_bundle(cls, bundle_dir: Path) -> ReferencePipeline:
+        """The reference for exactly what the bundle at `bundle_dir` holds: each model is the
+        original it was converted from, found by its manifest `source` (the file or folder the
+        converter was given, or the one this facepack ships) and checked against its sha256, and
+        the detector settings, the gate and the crop rules are the manifest's.
+
+        Raises:
+            facepack.bundle.BundleError: the manifest cannot be read.
+            NoReferenceError: a model is not in the bundle, its source is gone or has changed
+                since the export, or Python would run other settings than the bundle says.
+        """
+        from facepack import assets
+        from facepack.manifest import Manifest
+        from facepack.models.mtcnn_nets import net_weights_file
+        from facepack.models.scorer.default import DEFAULT_SCORER_DIR
+        from facepack.provenance import source_digest
+
+        manifest = Manifest.read(bundle_dir)
+        missing = [name for name in BUNDLE_MODELS if name not in manifest.models]
+        if missing:
+            raise NoReferenceError(f"bundle {bundle_dir} has no {', '.join(missing)} model, so its Python side "
+                                   "cannot be built: export it without --only")
+
+        def original(name: str, default: Path, given: Callable[[Path], Path] = lambda p: p) -> Path | None:
+            """The path the model's source names (None: the shipped default), checked by sha256."""
+            source = manifest.models[name].source
+            path = None if source.path is None else Path(source.path)
+            used = default if path is None else given(path)
+            where = f"models.{name}: its source {used}"
+            if not used.exists():
+                raise NoReferenceError(f"{where} is gone, so the Python side of bundle {bundle_dir} cannot be built")
+            if source_digest(used) != source.sha256:
+                raise NoReferenceError(f"{where} has changed since the bundle was exported (sha256 differs), so "
+                                       f"bundle {bundle_dir} cannot be held to it: export it again")
+            return path
+
+        nets = {net: original(net, net_weights_file(net), lambda run, net=net: net_weights_file(net, run))
+                for net in ("pnet", "rnet", "onet")}
+        if len(set(nets.values())) != 1:
+            raise NoReferenceError(f"bundle {bundle_dir}'s detector nets come from different sources: {nets}")
+        pipeline = cls(scorer=original("scorer", DEFAULT_SCORER_DIR), detector=nets["pnet"], gate=manifest.gate,
+                       emotion=original("emotion", assets.fer_emotion_model()))
+        differ = [(field, python, bundle) for field, python, bundle in (
+            ("detector", pipeline.detector.spec, manifest.detector),
+            ("images", spec.IMAGES, manifest.images),
+            ("models.scorer.crop", pipeline.scorer_crop, manifest.models["scorer"].crop),
+            ("models.emotion.crop", pipeline.emotion_crop, manifest.models["emotion"].crop),
+            ("models.emotion.labels", spec.EMOTION_LABELS, manifest.models["emotion"].labels),
+        ) if python != bundle]
+        if differ:
+            field, python, bundle = differ[0]
+            raise NoReferenceError(f"bundle {bundle_dir}'s {field} is {bundle}, but Python would run {python}")
+        return pipeline
 
     def detect(self, image: np.ndarray) -> list[Face]:
         return self.detector.detect([image])[0]

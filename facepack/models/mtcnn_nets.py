@@ -11,7 +11,7 @@ import joblib
 import numpy as np
 
 from facepack import assets, spec
-from facepack.models.bundle_model import BundleModel, ModelError
+from facepack.models.bundle_model import BundleModel, ModelError, model_source
 
 NETS = ("pnet", "rnet", "onet")
 _MTCNN_OUTPUTS = {
@@ -56,6 +56,11 @@ def read_trained_weights(run_dir: Path, net: str) -> list[np.ndarray]:
     return weights
 
 
+def net_weights_file(net: str, run_dir: Path | None = None) -> Path:
+    """The file a net's weights are read from: the `mtcnn` package's, or a run folder's <net>.npz."""
+    return assets.mtcnn_weights(net) if run_dir is None else Path(run_dir) / f"{net}.npz"
+
+
 def trained_provenance(run_dir: Path) -> dict:
     """What a detector run's report says about it, for the manifest and the page's model card."""
     report_path = Path(run_dir) / "report.json"
@@ -82,6 +87,7 @@ def load_mtcnn_net(net: str, run_dir: Path | None = None) -> BundleModel:
     else:
         model.set_weights(read_trained_weights(run_dir, net))
         provenance = trained_provenance(run_dir)
+    source = model_source(run_dir, net_weights_file(net, run_dir))
     size = _MTCNN_INPUT[net]
     return BundleModel(
         name=net,
@@ -97,5 +103,6 @@ def load_mtcnn_net(net: str, run_dir: Path | None = None) -> BundleModel:
                 "pixel_divisor": spec.DETECTOR.pixel_divisor,
             },
             "provenance": provenance,
+            "source": source,
         },
     )

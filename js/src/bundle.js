@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 export const SCHEMA = 'facepack-bundle';
-export const SUPPORTED_VERSION = 2; // facepack/manifest.py VERSION: 2 added `gate`
+export const SUPPORTED_VERSION = 3; // facepack/manifest.py VERSION: 2 added `gate`, 3 each model's `source` (read by Python only)
 export const MANIFEST = 'manifest.json';
 
 /**

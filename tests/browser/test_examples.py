@@ -6,7 +6,7 @@ its "file:../../js" dependency names, so its lockfile holds), installed with `np
 packed tarball (`npm install TARBALL`) and built by its own `npm run build`. Its dist/ is served by
 a plain static server with no special headers, with the default bundle at /bundle/ and face-api's
 sample1 photo at /photo.jpg; Chromium opens it. The faces must match the Python reference within
-the parity bounds (tests/support/parity.py), on wasm, with no console error (a bare specifier
+the parity bounds (facepack/parity/bounds.py), on wasm, with no console error (a bare specifier
 looked up at run time throws one). Without its wasm/ folder, the app must name `wasmPaths` and the
 URL it tried, and fall back to another backend, saying so. The Node example runs on the same
 photo. All apps share one tarball; npm works from its cache where it can.
@@ -28,11 +28,11 @@ import pytest
 
 from facepack import assets
 from facepack.images import load_image
+from facepack.parity.bounds import compare_faces
 from facepack.pipeline import ReferencePipeline
 from tests.support.browser import open_page, serve_in_thread
 from tests.support.cli import ROOT
 from tests.support.npm import QUIET, npm, pack_package
-from tests.support.parity import compare_faces
 
 pytestmark = pytest.mark.slow
 

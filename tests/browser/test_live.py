@@ -3,7 +3,7 @@ Python's tracker itself), on the generated clip of bench/clip.py:
 
 - each step (full cascade, or RNet and ONet on the tracks' grown boxes) on the same inputs, and
   js/src/live.js's own loop over one keyframe cycle, within the browser parity bounds
-  (tests/support/parity.py);
+  (facepack/parity/bounds.py);
 - numTensors stays flat over 500 live frames.
 """
 
@@ -13,8 +13,8 @@ import pytest
 
 from bench.clip import HEIGHT, WIDTH
 from facepack import spec
+from facepack.parity.bounds import compare_faces
 from tests.support.browser import MAIN_THREAD, frames_b64, open_page
-from tests.support.parity import compare_faces
 
 pytestmark = pytest.mark.slow
 

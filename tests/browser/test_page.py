@@ -168,14 +168,15 @@ def test_page_refuses_a_tampered_truncated_or_newer_bundle_naming_the_file(brows
     restore()
 
     def newer_version():
-        manifest_path.write_text(json.dumps({**manifest, "version": 3}))
+        manifest_path.write_text(json.dumps({**manifest, "version": manifest["version"] + 1}))
 
-    assert "version 3 is newer than this page reads (2): update facepack" in _page_status_on(
+    now = manifest["version"]
+    assert f"version {now + 1} is newer than this page reads ({now}): update facepack" in _page_status_on(
         browser, bundle_copy, newer_version)
     restore()
 
     def older_version():
-        manifest_path.write_text(json.dumps({**manifest, "version": 1}))
+        manifest_path.write_text(json.dumps({**manifest, "version": 2}))  # before models carried their source
 
-    assert "version 1 is older than this page reads (2): export it again" in _page_status_on(
+    assert f"version 2 is older than this page reads ({now}): export it again" in _page_status_on(
         browser, bundle_copy, older_version)

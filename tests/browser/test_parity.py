@@ -25,8 +25,8 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
+from facepack.parity.bounds import compare_faces
 from tests.support.browser import b64, open_page, own_chromium
-from tests.support.parity import compare_faces
 from tests.support.photos import all_photos, held_on
 
 pytestmark = pytest.mark.slow

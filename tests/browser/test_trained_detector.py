@@ -4,8 +4,8 @@ tests/data/detector-scut holds PNet, RNet and ONet as `python -m training detect
 on SCUT-FBP5500's 60/40 training photos (its report.json says how; no image of the dataset is
 in it), and cascade.json, the ONet passes that run chose on its validation photos. The converter
 builds a bundle with them and verifies it, then the page on wasm and cpu is held to Python's
-`facepack.pipeline.ReferencePipeline(detector=...)` on the demo photos with the parity suite's
-bounds (tests/support/parity.py); cpu, software here, skips tests/support/photos.py's HEAVY_PHOTOS (held_on says why).
+`facepack.pipeline.ReferencePipeline.from_bundle` (the run's nets) on the demo photos with the parity suite's
+bounds (facepack/parity/bounds.py); cpu, software here, skips tests/support/photos.py's HEAVY_PHOTOS (held_on says why).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from facepack.parity.bounds import compare_faces
 from tests.support.browser import b64, open_page, serve
-from tests.support.parity import compare_faces
 from tests.support.photos import all_photos, held_on
 
 pytestmark = pytest.mark.slow
@@ -45,11 +45,11 @@ def trained_server(trained_bundle):
 
 
 @pytest.fixture(scope="module")
-def trained_reference():
+def trained_reference(trained_bundle):
     from facepack.images import load_image
     from facepack.pipeline import ReferencePipeline
 
-    pipeline = ReferencePipeline(detector=TRAINED)
+    pipeline = ReferencePipeline.from_bundle(trained_bundle)  # the run's nets, found by their sha256
     return {name: [r.as_dict() for r in pipeline.analyze(load_image(data, name))] for name, data in PHOTOS}
 
 

@@ -2,7 +2,7 @@
 and web/static/worker.js runs `serveFacepack` with the same Facepack in a module Worker, whose
 imports the app resolves (web/app.py, /worker/).
 
-- photos analysed in the worker give Python's faces within the parity bounds (tests/support/parity.py);
+- photos analysed in the worker give Python's faces within the parity bounds (facepack/parity/bounds.py);
 - while the page analyses sample1 chosen through its file input, no task on the page's thread
   takes over 50 ms (Long Tasks API); the same measure on the main-thread page sees one, so it can
   fail;
@@ -17,8 +17,8 @@ from __future__ import annotations
 import pytest
 
 from facepack import assets, spec
+from facepack.parity.bounds import compare_faces
 from tests.support.browser import MAIN_THREAD, b64, frames_b64, open_page
-from tests.support.parity import compare_faces
 from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow

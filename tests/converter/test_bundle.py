@@ -49,7 +49,7 @@ def test_manifest_lists_every_file_with_its_real_sha256_and_size(default_bundle)
 def test_manifest_carries_what_the_browser_needs(default_bundle):
     bundle, _ = default_bundle
     m = json.loads((bundle / "manifest.json").read_text())  # as the browser reads it
-    assert m["schema"] == "facepack-bundle" and m["version"] == 2
+    assert m["schema"] == "facepack-bundle" and m["version"] == 3
     assert set(m["models"]) == set(MODELS)
     assert m["detector"] == spec.as_dict(spec.DETECTOR)
     assert m["gate"] == spec.as_dict(spec.GATE) and m["live"] == spec.as_dict(spec.LIVE)
@@ -133,8 +133,8 @@ def test_verify_refuses_a_missing_or_unlisted_file(bundle_copy):
 
 
 @pytest.mark.parametrize(("version", "message"), [
-    (99, "version 99 is newer than this facepack reads .2.: update facepack"),
-    (1, "version 1 is older than this facepack reads .2.: export the bundle again"),
+    (99, "version 99 is newer than this facepack reads .3.: update facepack"),
+    (2, "version 2 is older than this facepack reads .3.: export the bundle again"),
 ])
 def test_verify_refuses_another_manifest_version_saying_what_to_do(bundle_copy, version, message):
     path = bundle_copy / "manifest.json"

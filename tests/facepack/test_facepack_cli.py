@@ -89,6 +89,18 @@ def test_faces_below_the_gate_are_listed_unscored_in_json_csv_and_summary(photo_
     assert cli("analyze", photo, "--min-confidence", "1.5").returncode == 2  # not a share
 
 
+def test_a_bundle_gives_the_answers_of_its_own_models(photo_folder, default_bundle, tmp_path):
+    """--bundle: ReferencePipeline.from_bundle. The default bundle's originals are the package's."""
+    photo = str(photo_folder / "sample1.jpg")
+    assert cli("analyze", photo, "--json", str(tmp_path / "plain.json")).returncode == 0
+    out = cli("analyze", photo, "--bundle", str(default_bundle[0]), "--json", str(tmp_path / "bundle.json"))
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "bundle.json").read_text()) == json.loads((tmp_path / "plain.json").read_text())
+    out = cli("analyze", photo, "--bundle", str(tmp_path))
+    assert out.returncode == 2 and "manifest.json does not exist" in out.stderr
+    assert cli("analyze", photo, "--bundle", str(default_bundle[0]), "--scorer", "x.keras").returncode == 2
+
+
 def test_help_teaches_and_bad_arguments_get_status_2(tmp_path):
     out = cli("analyze", "--help")
     assert out.returncode == 0 and "--resume" in out.stdout and "exit status" in out.stdout

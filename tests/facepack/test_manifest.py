@@ -76,6 +76,12 @@ def test_javascript_refuses_each_change_naming_the_field(written, tmp_path):
     assert errors[0]["name"] == "BundleError" and "newer than this facepack reads" in errors[0]["message"]
 
 
+def test_python_refuses_a_source_that_is_not_a_sha256(written):
+    """`source` is read by Python only (ReferencePipeline.from_bundle); JavaScript leaves it alone."""
+    with pytest.raises(ManifestError, match=r"models\.scorer\.source: source\.sha256 'abc' is not a sha256"):
+        Manifest.from_json(changed(written, {"field": "models.scorer.source.sha256", "value": "abc"}))
+
+
 def test_the_js_readers_accept_the_unchanged_manifest(written, tmp_path):
     """The refusals above are the changes', not the readers' refusing everything."""
     job = tmp_path / "job.json"

@@ -7,23 +7,17 @@ Pillow's; the cascade, crops and models are the same package the page runs.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
 from facepack import analyze
-from tests.support.cli import ROOT
+from facepack.parity.bounds import compare_faces
+from tests.support.cli import facepack_cli
 from tests.support.formats import bad_inputs
-from tests.support.parity import compare_faces
 from tests.support.photos import all_photos
 
 pytestmark = pytest.mark.slow
 NODE_FORMATS = {"jpg", "jpeg", "png", "webp"}
-
-
-def facepack_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "node_modules" / ".bin" / "facepack"), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=1200)
 
 
 @pytest.fixture(scope="module")

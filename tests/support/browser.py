@@ -1,8 +1,6 @@
-"""The app and Debian's Chromium for the tests and `python -m bench`: one place for the launch
-flags, the server, the page watcher, `open_page`, and the in-page programs (page_js/*.js).
-
-The app is served by werkzeug on 127.0.0.1 in a background thread; Chromium runs headless with
-no reach beyond this machine (flags that keep it from calling out to the network). In-page
+"""The app and Debian's Chromium for the tests and `python -m bench`: the page watcher, `open_page`,
+and the in-page programs (page_js/*.js). The launch flags and the server are
+facepack/parity/chromium.py's, which `python -m facepack parity` runs the page with. In-page
 programs are ES modules whose default export is the function `page.evaluate` runs; ESLint and
 Prettier check them like the package's own files. Bytes travel to them as base64 strings, which
 `fromBase64` (page_js/prelude.js, added to every page `open_page` makes) turns back into bytes.
@@ -12,61 +10,20 @@ from __future__ import annotations
 
 import base64
 import functools
-import logging
-import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from werkzeug.serving import make_server
 
-from web.app import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# WebGPU on Linux without a GPU: SwiftShader's Vulkan adapter, on pages of a secure context
-# (loopback is one). WebGL and the other backends run as they did without these flags.
-WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-features=Vulkan"]
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    *WEBGPU_ARGS,
-]
-
-
-def serve_in_thread(server) -> tuple[str, Callable[[], None]]:
-    """Run a server bound to 127.0.0.1 (werkzeug's or http.server's) in a background thread:
-    (base url, stop)."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        thread.join(10)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
-
-
-def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
-    """Start the app on 127.0.0.1 at a free port; returns (base url, stop)."""
-    if quiet:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    return serve_in_thread(make_server("127.0.0.1", 0, create_app(bundle), threaded=True))
-
-
-def launch_chromium(playwright):
-    """Debian's Chromium through Playwright (its own browser download cannot run here)."""
-    if not Path(CHROMIUM).exists():
-        raise FileNotFoundError(f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium package")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-
-
+from facepack.parity.chromium import (  # noqa: F401  (the tests import these from here)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WEBGPU_ARGS,
+    launch_chromium,
+    serve,
+    serve_in_thread,
+)
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Run the project's command lines as a user does: `python -m MODULE ARGS` in a subprocess."""
+"""Run the project's command lines as a user does: `python -m MODULE ARGS`, or the Node CLI
+`npx facepack ARGS`, in a subprocess."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ def run_module(module: str, *args: str, timeout: int = 900, env: dict | None = N
     """`python -m MODULE ARGS`; `env` adds to (not replaces) the environment."""
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def facepack_cli(*args: str, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """`npx facepack ARGS`: the JS package's Node CLI, as npm installed it."""
+    return subprocess.run([str(ROOT / "node_modules" / ".bin" / "facepack"), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def kill_module_when(path: Path, module: str, *args: str, timeout: int = 600) -> str:

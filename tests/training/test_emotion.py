@@ -12,6 +12,8 @@ import argparse
 import contextlib
 import io
 import json
+import shutil
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -328,3 +330,84 @@ def test_the_trained_model_exports_as_the_bundles_emotion_model(trained, tmp_pat
     assert entry.provenance["source"] == "trained with `python -m training emotion` (synthetic)"
     assert entry.provenance["training_report"] == report["accuracy"]
     assert entry.folding["batchnorm_left"] == 0
+
+
+DETECTOR_SCUT = Path(__file__).resolve().parents[1] / "data" / "detector-scut"
+NODE_PHOTOS = ("sample1.jpg", "one-face-small.png")
+
+
+@pytest.fixture(scope="module")
+def trained_bundle(trained, tmp_path_factory):
+    """A bundle of trained models: tests/data/detector-scut's nets and this module's emotion run,
+    exported from a copy of the run's model (which the tests below may change)."""
+    from converter.export import export_bundle
+
+    run_dir, _, _ = trained
+    folder = tmp_path_factory.mktemp("trained-models")
+    model = folder / "emotion.keras"
+    shutil.copy2(run_dir / "emotion.keras", model)
+    out = folder / "bundle"
+    assert export_bundle(out, detector=DETECTOR_SCUT, emotion=model, backends=("cpu",), log=lambda _: None).passed
+    return out, model
+
+
+@pytest.mark.slow
+def test_a_bundle_of_trained_models_has_its_python_reference_and_node_gives_its_answers(trained_bundle, tmp_path):
+    """ReferencePipeline.from_bundle runs the originals the bundle came from: the run's nets with
+    the ONet passes it chose, and the trained emotion model; Node analyses as it does."""
+    from facepack.detect import detector_spec
+    from facepack.images import load_image
+    from facepack.parity.bounds import compare_faces
+    from facepack.pipeline import ReferencePipeline
+    from tests.support.cli import facepack_cli
+    from tests.support.photos import all_photos
+
+    bundle, model = trained_bundle
+    reference = ReferencePipeline.from_bundle(bundle)
+    assert reference.detector.spec == detector_spec(DETECTOR_SCUT)
+    crops = np.random.default_rng(1).uniform(0, 255, (3, 64, 64, 3)).astype(np.float32)
+    np.testing.assert_array_equal(reference.emotions(crops), load_emotion(model).model(crops, training=False))
+    photos = {name: data for name, data in all_photos() if name in NODE_PHOTOS}
+    for name, data in photos.items():
+        (tmp_path / name).write_bytes(data)
+    out = facepack_cli("analyze", *[tmp_path / n for n in NODE_PHOTOS], "--bundle", bundle, "--json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    for record in json.loads(out.stdout):
+        name = Path(record["photo"]).name
+        python = [r.as_dict() for r in reference.analyze(load_image(photos[name], name))]
+        assert python, name
+        problems, _ = compare_faces(python, record["faces"], who="Node")
+        assert not problems, f"{name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.slow
+def test_a_bundle_whose_originals_are_gone_or_changed_has_no_python_reference(trained_bundle, tmp_path):
+    from facepack.pipeline import NoReferenceError, ReferencePipeline
+    from tests.support.cli import run_module
+
+    bundle, model = trained_bundle
+    original = model.read_bytes()
+    try:
+        model.write_bytes(original + b"\0")
+        with pytest.raises(NoReferenceError, match=r"models\.emotion: its source .*emotion\.keras has changed since "
+                                                   r"the bundle was exported .*export it again"):
+            ReferencePipeline.from_bundle(bundle)
+        model.unlink()
+        with pytest.raises(NoReferenceError, match=r"models\.emotion: its source .*emotion\.keras is gone"):
+            ReferencePipeline.from_bundle(bundle)
+        out = run_module("facepack", "analyze", DETECTOR_SCUT / "report.json", "--bundle", bundle)
+        assert out.returncode == 2 and "is gone" in out.stderr, out.stderr[-2000:]
+    finally:
+        model.write_bytes(original)
+    ReferencePipeline.from_bundle(bundle)  # whole again
+
+
+@pytest.mark.slow
+def test_a_bundle_of_some_models_only_has_no_python_reference(trained, tmp_path):
+    from converter.export import export_bundle
+    from facepack.pipeline import NoReferenceError, ReferencePipeline
+
+    export_bundle(tmp_path / "bundle", emotion=trained[0] / "emotion.keras", only=("emotion",), backends=("cpu",),
+                  log=lambda _: None)
+    with pytest.raises(NoReferenceError, match="has no pnet, rnet, onet, scorer model.*export it without --only"):
+        ReferencePipeline.from_bundle(tmp_path / "bundle")

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 
 from facepack import spec
-from facepack.models.bundle_model import BundleModel, ModelError, rgb_input_info
+from facepack.models.bundle_model import BundleModel, ModelError, model_source, rgb_input_info
 from facepack.models.keras_files import read_keras_model
 from facepack.models.scorer.architecture import (
     BACKBONES,
@@ -162,6 +162,7 @@ def load_scorer(path: Path | None = None) -> BundleModel:
                 "reference": card.get("reference") if card else None,
             },
             "provenance": provenance,
+            "source": model_source(path, folder if path is None or shipped else Path(path)),
             "weight_storage": storage,
         },
     )
