@@ -24,6 +24,7 @@ exit status: 0 every photo analysed; 1 some photos could not be read (named, and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -97,6 +98,11 @@ def parity_main(args) -> int:
         missing = [p for p in photos if not p.is_file()]
         if missing:
             raise ParityInputError(f"{missing[0]} does not exist")
+        out = args.out
+        if out.exists() and not (out.is_dir() and os.access(out, os.W_OK)):
+            raise ParityInputError(f"--out {out} is not a folder this command can write the report into")
+        if not out.exists() and not os.access(next(p for p in out.resolve().parents if p.exists()), os.W_OK):
+            raise ParityInputError(f"--out {out} cannot be made here: its parent folder is not writable")
         report = run_parity(photos, args.bundle, backends, log=lambda line: print(line, file=sys.stderr))
     except ParityInputError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import decimal
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -66,7 +67,10 @@ def fixed(value: float, decimals: int) -> str:
     (JavaScript's toFixed): a half is rounded away from zero, on the number's exact binary value
     (Python's format rounds it to even: 0.125 gives '0.12' there, '0.13' here), and a result of
     zero has no minus sign (-0.001 gives '0.00')."""
-    exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    with decimal.localcontext(prec=400):  # enough digits for any double's integer part and 20 decimals
+        exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
     return format(abs(exact) if exact == 0 else exact, "f")
 
 

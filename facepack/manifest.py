@@ -3,8 +3,10 @@ and read, every field checked, by `converter verify`, `python -m web` and the te
 
 docs/manifest.md describes every field. The JavaScript readers are js/src/bundle.js (schema,
 version, files) and js/src/settings.js (every section), which refuse what this module refuses.
-A section that facepack.spec defines (DetectorSpec, LiveSpec, FaceGate, ImagePolicy, CropRule,
-ScoreSpec) is that dataclass here, so its own checks apply when a manifest is read.
+A section that facepack.spec defines (DetectorSpec, LiveSpec, FaceGate, ImagePolicy, CropRule)
+is that dataclass here, so its own checks apply when a manifest is read. Both readers refuse the
+same values (tests/data/manifest_refusals.json holds them to it); Python alone also refuses an
+unknown field inside a section, which JavaScript does not read (a new field takes a new version).
 
 Versions: 1 was the first; 2 added `gate`, and faces carry `refined_confidence`; 3 added each
 model's `source`, by which Python finds the original model (ReferencePipeline.from_bundle). A
@@ -64,14 +66,11 @@ class Checks:
     """`checks`: where the fixed inputs and Keras's outputs are, and what they are held to."""
 
     path: str  # checks/checks.json (converter.checks)
-    tolerances: dict[str, Tolerance]  # per weight storage (QUANTIZATIONS)
+    tolerances: dict[str, Tolerance]  # per weight storage (QUANTIZATIONS): at least every one a model has
     webgl_max_diff: float
     reference: str  # what the expected outputs came from, in words
 
     def __post_init__(self) -> None:
-        missing = [q for q in QUANTIZATIONS if q not in self.tolerances]
-        if missing:
-            raise ValueError(f"checks.tolerances has no tolerance for {missing[0]!r}")
         for name, tol in self.tolerances.items():
             for key in ("max_diff", "score_points"):
                 if not getattr(tol, key) > 0:
@@ -146,7 +145,7 @@ class ScoreEntry:
         if self.num_classes < 2 or not self.points_per_rating > 0:
             raise ValueError(f"score needs num_classes >= 2 and points_per_rating > 0, not "
                              f"{self.num_classes} and {self.points_per_rating}")
-        low, high = self.interval
+        low, high = self.interval if len(self.interval) == 2 else (1, 0)
         if not 0 < low < high < 1:
             raise ValueError(f"score.interval {list(self.interval)} must be two quantiles 0 < low < high < 1")
 
@@ -202,6 +201,8 @@ class Results:
     csv: tuple[tuple[str, int | None], ...]
 
     def __post_init__(self) -> None:
+        if not self.csv:
+            raise ValueError("results.csv must name at least one [name, decimals] column")
         known = [name for name, _ in spec.RESULT_CSV]
         for name, decimals in self.csv:
             if name not in known:
@@ -232,6 +233,9 @@ class Manifest:
     def __post_init__(self) -> None:
         if self.quantization not in QUANTIZATIONS:
             raise ValueError(f"quantization {self.quantization!r} is not one of {', '.join(QUANTIZATIONS)}")
+        unheld = [m.quantization for m in self.models.values() if m.quantization not in self.checks.tolerances]
+        if unheld:
+            raise ValueError(f"checks.tolerances has no tolerance for {unheld[0]!r}, a model's weight storage")
         detector_nets = [name for name, m in self.models.items() if m.role == "detector"]
         if detector_nets and None in (self.detector, self.live, self.gate):
             raise ValueError("a bundle with detector nets needs the sections detector, live and gate")
@@ -306,14 +310,17 @@ def check_schema(schema, version) -> None:
 
 def _file_problems(manifest: Manifest) -> list[str]:
     problems = []
-    listed = {f.get("path") for f in manifest.files}
+    shapes = {"path": str, "bytes": int, "sha256": str}
+    malformed = [f for f in manifest.files if not (isinstance(f, dict) and set(f) == set(shapes)
+                                                    and all(type(f[k]) is t for k, t in shapes.items()))]
+    if malformed:
+        return [f"files entry {json.dumps(malformed[0])[:80]} is not {{path, bytes, sha256}}"]
+    listed = {f["path"] for f in manifest.files}
     for name, model in manifest.models.items():
         if model.path not in listed:
             problems.append(f"model {name!r} path {model.path} is not in files")
     for entry in manifest.files:
-        if set(entry) != {"path", "bytes", "sha256"}:
-            problems.append(f"files entry {entry} needs exactly path, bytes, sha256")
-        elif entry["path"].startswith("/") or ".." in entry["path"].split("/"):
+        if entry["path"].startswith("/") or ".." in entry["path"].split("/"):
             problems.append(f"files entry {entry['path']} leaves the bundle folder")
     return problems
 
@@ -336,7 +343,8 @@ def _results(value, where: str) -> Results:
         bad = [c for c in cols if not (isinstance(c, list) and len(c) == 2)]
         if bad:
             _fail(where, f"column {json.dumps(bad[0])} is not [name, decimals]")
-        return tuple(tuple(c) for c in cols)
+        # 2.0 is 2 to JavaScript's JSON.parse, and so here
+        return tuple((name, int(d) if isinstance(d, float) and d.is_integer() else d) for name, d in cols)
 
     return _build(Results, value, where, csv=columns)
 

@@ -118,11 +118,12 @@ class ReferencePipeline:
             raise NoReferenceError(f"bundle {bundle_dir} has no {', '.join(missing)} model, so its Python side "
                                    "cannot be built: export it without --only")
 
-        def original(name: str, default: Path, given: Callable[[Path], Path] = lambda p: p) -> Path | None:
+        def original(name: str, default: Callable[[], Path], given: Callable[[Path], Path] = lambda p: p
+                     ) -> Path | None:
             """The path the model's source names (None: the shipped default), checked by sha256."""
             source = manifest.models[name].source
             path = None if source.path is None else Path(source.path)
-            used = default if path is None else given(path)
+            used = default() if path is None else given(path)
             where = f"models.{name}: its source {used}"
             if not used.exists():
                 raise NoReferenceError(f"{where} is gone, so the Python side of bundle {bundle_dir} cannot be built")
@@ -131,15 +132,19 @@ class ReferencePipeline:
                                        f"bundle {bundle_dir} cannot be held to it: export it again")
             return path
 
-        nets = {net: original(net, net_weights_file(net), lambda run, net=net: net_weights_file(net, run))
+        nets = {net: original(net, default=lambda net=net: net_weights_file(net),
+                              given=lambda run, net=net: net_weights_file(net, run))
                 for net in ("pnet", "rnet", "onet")}
         if len(set(nets.values())) != 1:
             raise NoReferenceError(f"bundle {bundle_dir}'s detector nets come from different sources: {nets}")
-        pipeline = cls(scorer=original("scorer", DEFAULT_SCORER_DIR), detector=nets["pnet"], gate=manifest.gate,
-                       emotion=original("emotion", assets.fer_emotion_model()))
+        pipeline = cls(scorer=original("scorer", lambda: DEFAULT_SCORER_DIR), detector=nets["pnet"], gate=manifest.gate,
+                       emotion=original("emotion", assets.fer_emotion_model))
         differ = [(field, python, bundle) for field, python, bundle in (
             ("detector", pipeline.detector.spec, manifest.detector),
             ("images", spec.IMAGES, manifest.images),
+            ("models.scorer.score", (spec.SCORE.num_classes, spec.SCORE.points_per_rating, spec.SCORE.interval),
+             (manifest.models["scorer"].score.num_classes, manifest.models["scorer"].score.points_per_rating,
+              manifest.models["scorer"].score.interval)),
             ("models.scorer.crop", pipeline.scorer_crop, manifest.models["scorer"].crop),
             ("models.emotion.crop", pipeline.emotion_crop, manifest.models["emotion"].crop),
             ("models.emotion.labels", spec.EMOTION_LABELS, manifest.models["emotion"].labels),

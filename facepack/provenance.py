@@ -20,14 +20,15 @@ def versions(packages: Iterable[str]) -> dict[str, str]:
 
 def source_digest(path: Path) -> str:
     """sha256 of a model's source: of the file, or, for a folder (a SavedModel, a shipped scorer),
-    of its files' relative paths and sha256s in sorted order (dot-files and __pycache__ left out)."""
+    of its files' relative paths and sha256s in sorted order (dot-files, __pycache__ and Markdown
+    left out: a README is not the model)."""
     path = Path(path)
     if path.is_file():
         return sha256_file(path)
     digest = hashlib.sha256()
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         rel = file.relative_to(path)
-        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or file.suffix == ".md":
             continue
         digest.update(f"{rel.as_posix()}\0{sha256_file(file)}\n".encode())
     return digest.hexdigest()

@@ -310,8 +310,8 @@ export function resultsCsv(records: PhotoRecord[], columns: ResultColumns): stri
 export function summary(record: PhotoRecord): string;
 /** `value` with `decimals` digits after the point, as toFixed rounds, never "-0". */
 export function fixed(value: number, decimals: number): string;
-/** Throw SettingsError naming the first setting of a manifest (images, detector, gate, live, crop rules, score) this code does not implement. */
-export function checkSettings(manifest: Pick<Manifest, 'images' | 'detector' | 'gate' | 'live' | 'models'>): void;
+/** Throw SettingsError naming the first field of a manifest this code does not know or implement (every section: models, checks, results, images, detector, gate, live). */
+export function checkSettings(manifest: Manifest): void;
 /** Run every model of a bundle on its stored check inputs and compare with the stored Keras outputs. */
 export function runSelfTest(
   source: string | BundleSource,

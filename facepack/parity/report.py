@@ -2,8 +2,8 @@
 per photo and runtime the face counts and each face's differences against its bound, and a
 picture of the photo where the differences came closest to their bounds.
 
-Both files are written to a temporary name and renamed into place, so a report folder never
-holds half a report.
+Each file is written to a temporary name and renamed into place, so neither is ever half
+written (the JSON first: a run stopped between the two renames leaves the previous HTML).
 """
 
 from __future__ import annotations

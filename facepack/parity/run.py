@@ -31,7 +31,9 @@ BROWSER_BACKENDS = ("webgl", "wasm", "cpu", "webgpu")
 # What runs when no --backends is given: every backend that runs here. WebGPU is left out: it
 # runs only where Chromium has an adapter (SwiftShader's here, which is slow: name it to run it).
 DEFAULT_BACKENDS = ("webgl", "wasm", "cpu", "node")
+# What each side decodes: Node's @jsquash and pngjs; Chromium's image decoders (no TIFF).
 NODE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+BROWSER_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
 PAGE_PROGRAM = Path(__file__).with_name("analyze_page.js")
 
 
@@ -138,17 +140,22 @@ def _browser_answers(bundle: Path, photos: list[Path], backends: list[str], tick
                 browser = launch_chromium(playwright)
             except NoChromiumError as err:
                 raise ParityInputError(str(err)) from None
+            except PlaywrightError as err:
+                raise ParityInputError(f"Chromium did not start: {str(err).splitlines()[0]}") from None
             for backend in backends:
                 answers[backend] = got = {}
                 context = browser.new_context()
                 page = context.new_page()
                 try:
-                    page.goto(f"{url}/?backend={backend}&worker=0")
-                    page.wait_for_selector("#status:not([data-state=loading])", timeout=300_000)
-                    running = page.evaluate("window.facepack ? window.facepack.backend : null")
-                    if running != backend:
-                        status = page.text_content("#status")
-                        error = f"the page did not start {backend}: it runs {running} ({status})"
+                    try:
+                        page.goto(f"{url}/?backend={backend}&worker=0")
+                        page.wait_for_selector("#status:not([data-state=loading])", timeout=300_000)
+                        running = page.evaluate("window.facepack ? window.facepack.backend : null")
+                        error = None if running == backend else (
+                            f"the page did not start {backend}: it runs {running} ({page.text_content('#status')})")
+                    except PlaywrightError as err:
+                        error = f"the page did not load on {backend}: {str(err).splitlines()[0]}"
+                    if error is not None:
                         for photo in photos:
                             got[str(photo)] = {"error": error}
                             tick()
@@ -171,11 +178,14 @@ def _browser_answers(bundle: Path, photos: list[Path], backends: list[str], tick
 def _node_answers(bundle: Path, photos: list[Path]) -> dict:
     """{photo: record} from the Node CLI (wasm), on the photos Node reads."""
     cli = assets.node_modules() / ".bin" / "facepack"
-    out = subprocess.run([str(cli), "analyze", *map(str, photos), "--bundle", str(bundle), "--json"],
-                         capture_output=True, text=True, timeout=3600)
-    if out.returncode not in (0, 1) or not out.stdout.strip():
-        return {str(p): {"error": f"the Node CLI failed: {out.stderr.strip()[-500:]}"} for p in photos}
-    return {record["photo"]: record for record in json.loads(out.stdout)}
+    try:
+        out = subprocess.run([str(cli), "analyze", *map(str, photos), "--bundle", str(bundle), "--json"],
+                             capture_output=True, text=True, timeout=3600)
+        if out.returncode not in (0, 1):
+            raise ValueError(out.stderr.strip()[-500:])
+        return {record["photo"]: record for record in json.loads(out.stdout)}
+    except (subprocess.TimeoutExpired, ValueError) as err:  # JSONDecodeError is a ValueError
+        return {str(p): {"error": f"the Node CLI gave no answer: {err}"} for p in photos}
 
 
 def run_parity(photos: list[Path], bundle: Path, backends: tuple[str, ...] = DEFAULT_BACKENDS,
@@ -190,6 +200,14 @@ def run_parity(photos: list[Path], bundle: Path, backends: tuple[str, ...] = DEF
     if not photos:
         raise ParityInputError("no photos to check: name photo files or folders")
     _check_runtimes(backends)
+    browser = [b for b in backends if b != "node"]
+    in_browser = [p for p in photos if p.suffix.lower() in BROWSER_SUFFIXES] if browser else []
+    in_node = [p for p in photos if p.suffix.lower() in NODE_SUFFIXES] if "node" in backends else []
+    skipped = [f"{', '.join(browser)}: {p} (Chromium reads JPEG, PNG, WebP, BMP and GIF)"
+               for p in photos if browser and p not in in_browser]
+    skipped += [f"node: {p} (Node reads JPEG, PNG and WebP)" for p in photos if "node" in backends and p not in in_node]
+    if not in_browser and not in_node:
+        raise ParityInputError(f"none of the photos is one that {', '.join(backends)} can read: " + "; ".join(skipped))
     log(f"Python reference of {bundle}")
     reference, images = _python_side(bundle, photos)
     python = {}
@@ -197,18 +215,16 @@ def run_parity(photos: list[Path], bundle: Path, backends: tuple[str, ...] = DEF
         python[photo] = {"width": int(image.shape[1]), "height": int(image.shape[0]),
                          "faces": [r.as_dict() for r in reference.analyze(image)]}
     report = ParityReport(str(bundle), list(backends), [str(p) for p in photos], python)
-    browser = [b for b in backends if b != "node"]
     answers: dict[str, dict] = {}
-    if browser:
+    report.skipped = skipped
+    if in_browser:
         log(f"the page in Chromium: {', '.join(browser)}")
-        with tqdm(total=len(browser) * len(photos), desc="browser", unit="photo", disable=not progress,
+        with tqdm(total=len(browser) * len(in_browser), desc="browser", unit="photo", disable=not progress,
                   file=sys.stderr) as bar:
-            answers = _browser_answers(bundle, photos, browser, bar.update)
-    if "node" in backends:
-        readable = [p for p in photos if p.suffix.lower() in NODE_SUFFIXES]
-        report.skipped += [f"node: {p} (Node reads JPEG, PNG and WebP)" for p in photos if p not in readable]
-        log(f"Node: {len(readable)} photos")
-        answers["node"] = _node_answers(bundle, readable) if readable else {}
+            answers = _browser_answers(bundle, in_browser, browser, bar.update)
+    if in_node:
+        log(f"Node: {len(in_node)} photos")
+        answers["node"] = _node_answers(bundle, in_node)
     for backend in backends:
         for photo, got in answers.get(backend, {}).items():
             truth = python[photo]

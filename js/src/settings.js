@@ -58,7 +58,7 @@ function positive(field, value, integer = false) {
 
 /** The manifest's `images` policy (facepack.spec.ImagePolicy). */
 export function checkImagePolicy(images) {
-  positive('images.max_pixels', images.max_pixels);
+  positive('images.max_pixels', images.max_pixels, true);
   expect('images.orientation', images.orientation, ['exif']);
   expect('images.color_profile', images.color_profile, ['ignored']);
   expect('images.channels', images.channels, ['RGB']);
@@ -193,8 +193,9 @@ export function checkModels(models) {
     expect(`${where}.quantization`, entry.quantization, QUANTIZATIONS);
     checkModelInput(entry.input, `${where}.input`);
     const nodes = entry.output_nodes || {};
-    if (!Array.isArray(entry.outputs) || entry.outputs.some((output) => typeof nodes[output] !== 'string')) {
-      refuse(`${where}.output_nodes`, nodes, `must name a graph node for each output (${entry.outputs})`);
+    const outputs = Array.isArray(entry.outputs) ? entry.outputs : [];
+    if (!outputs.length || outputs.some((output) => typeof nodes[output] !== 'string') || Object.keys(nodes).length !== outputs.length) {
+      refuse(`${where}.output_nodes`, nodes, `must name a graph node for each output (${outputs}), and only those`);
     }
   }
 }
@@ -225,7 +226,7 @@ export function checkSettings(manifest) {
   const { score } = manifest.models.scorer;
   positive('models.scorer.score.num_classes', score.num_classes, true);
   positive('models.scorer.score.points_per_rating', score.points_per_rating);
-  const [low, high] = score.interval || [];
+  const [low, high] = Array.isArray(score.interval) && score.interval.length === 2 ? score.interval : [];
   if (!(low > 0 && low < high && high < 1)) {
     throw new SettingsError(`models.scorer.score.interval ${JSON.stringify(score.interval)} must be two quantiles 0 < low < high < 1`, {
       field: 'models.scorer.score.interval',

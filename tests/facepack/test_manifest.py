@@ -16,7 +16,8 @@ from facepack.manifest import VERSION, Manifest, ManifestError
 from tests.support.cli import ROOT
 
 pytestmark = pytest.mark.slow  # the session's default bundle
-REFUSALS = json.loads((ROOT / "tests" / "data" / "manifest_refusals.json").read_text())["refusals"]
+TABLE = json.loads((ROOT / "tests" / "data" / "manifest_refusals.json").read_text())
+REFUSALS, ACCEPTED = TABLE["refusals"], TABLE["accepted"]
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +62,18 @@ def test_python_refuses_each_change_naming_the_field(written, refusal):
     assert "\n" not in message
 
 
-def test_javascript_refuses_each_change_naming_the_field(written, tmp_path):
+def javascript_errors(manifest: dict, changes: list[dict], tmp_path) -> list[dict | None]:
+    """The JS readers' error for each change of `manifest` (None: accepted)."""
     job = tmp_path / "job.json"
-    job.write_text(json.dumps({"manifest": written, "refusals": REFUSALS}))
+    job.write_text(json.dumps({"manifest": manifest, "refusals": changes}))
     out = subprocess.run([shutil.which("node"), str(ROOT / "tests" / "support" / "check_manifest.mjs"), str(job)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    errors = json.loads(out.stdout)
+    return json.loads(out.stdout)
+
+
+def test_javascript_refuses_each_change_naming_the_field(written, tmp_path):
+    errors = javascript_errors(written, REFUSALS, tmp_path)
     unrefused = [r["field"] for r, e in zip(REFUSALS, errors, strict=True) if e is None]
     assert not unrefused, f"the JS package accepted: {unrefused}"
     unnamed = [(r["field"], e["message"]) for r, e in zip(REFUSALS, errors, strict=True)
@@ -76,16 +82,25 @@ def test_javascript_refuses_each_change_naming_the_field(written, tmp_path):
     assert errors[0]["name"] == "BundleError" and "newer than this facepack reads" in errors[0]["message"]
 
 
+def test_a_files_list_of_the_wrong_shape_is_refused_not_a_crash(bundle_copy):
+    path = bundle_copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for files in (["scorer/model.json"], [{**manifest["files"][0], "bytes": "12"}]):
+        path.write_text(json.dumps({**manifest, "files": files}))
+        with pytest.raises(ManifestError, match=r"files entry .* is not \{path, bytes, sha256\}"):
+            Manifest.read(bundle_copy)
+
+
 def test_python_refuses_a_source_that_is_not_a_sha256(written):
     """`source` is read by Python only (ReferencePipeline.from_bundle); JavaScript leaves it alone."""
     with pytest.raises(ManifestError, match=r"models\.scorer\.source: source\.sha256 'abc' is not a sha256"):
         Manifest.from_json(changed(written, {"field": "models.scorer.source.sha256", "value": "abc"}))
 
 
-def test_the_js_readers_accept_the_unchanged_manifest(written, tmp_path):
-    """The refusals above are the changes', not the readers' refusing everything."""
-    job = tmp_path / "job.json"
-    job.write_text(json.dumps({"manifest": written, "refusals": [{"field": "created_utc", "value": "now"}]}))
-    out = subprocess.run([shutil.which("node"), str(ROOT / "tests" / "support" / "check_manifest.mjs"), str(job)],
-                         capture_output=True, text=True, timeout=120)
-    assert json.loads(out.stdout) == [None], out.stderr
+def test_both_readers_accept_the_unchanged_manifest_and_the_same_borderline_ones(written, tmp_path):
+    """The refusals above are the changes', not the readers' refusing everything; and what one
+    reader takes, the other takes too."""
+    accepted = [{"field": "created_utc", "value": "now"}, *ACCEPTED]
+    assert javascript_errors(written, accepted, tmp_path) == [None] * len(accepted)
+    for change in accepted:
+        Manifest.from_json(changed(written, change))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
 from facepack import __main__ as cli_main
 from facepack.parity import bounds
@@ -61,10 +62,13 @@ def test_a_difference_past_a_bound_exits_1_and_names_it(photos, default_bundle, 
     ("no bundle", "manifest.json does not exist"),
     ("unknown backend", "--backends takes a comma list of webgl, wasm, cpu, webgpu, node"),
     ("no chromium", "Chromium not found at /nowhere/chromium: install it (Debian and Ubuntu: apt-get install chromium"),
+    ("only tiff", "none of the photos is one that wasm can read"),
+    ("out is a file", "is not a folder this command can write the report into"),
 ])
 def test_bad_input_exits_2_with_what_to_do_and_writes_no_report(photos, default_bundle, tmp_path, case, message):
     (tmp_path / "truncated.jpg").write_bytes(dict(bad_inputs())["truncated.jpg"])
     photo, bundle, backends, env = photos / "one-face-small.png", default_bundle[0], "wasm", {}
+    out_dir = tmp_path / "report"
     if case == "missing photo":
         photo = tmp_path / "gone.jpg"
     elif case == "unreadable photo":
@@ -73,12 +77,16 @@ def test_bad_input_exits_2_with_what_to_do_and_writes_no_report(photos, default_
         bundle = tmp_path
     elif case == "unknown backend":
         backends = "wasm,metal"
+    elif case == "only tiff":  # Python reads it; Chromium does not
+        photo = tmp_path / "face.tif"
+        Image.open(photos / "one-face-small.png").save(photo)
+    elif case == "out is a file":
+        out_dir.write_text("not a folder")
     else:
         env = {"FACEPACK_CHROMIUM": "/nowhere/chromium"}
-    out = run_module("facepack", "parity", photo, "--bundle", bundle, "--backends", backends,
-                     "--out", tmp_path / "report", env=env)
+    out = run_module("facepack", "parity", photo, "--bundle", bundle, "--backends", backends, "--out", out_dir, env=env)
     assert out.returncode == 2 and message in out.stderr, out.stderr[-2000:]
-    assert not (tmp_path / "report").exists()
+    assert not out_dir.is_dir()
 
 
 def test_the_bounds_catch_a_moved_face():

@@ -83,5 +83,7 @@ def test_bad_arguments_and_bundles_get_a_message_and_status_2(default_bundle, tm
     assert out.returncode == 2 and "--backend must be wasm or cpu" in out.stderr
     out = facepack_cli("analyze", "x.jpg", "--bundle", str(default_bundle[0]), "--csv", str(tmp_path / "no" / "r.csv"))
     assert out.returncode == 2 and "does not exist" in out.stderr and not (tmp_path / "no").exists()
+    out = facepack_cli("analyze", "x.jpg", "--bundle", str(default_bundle[0]), "--csv", str(tmp_path))
+    assert out.returncode == 2 and "is a folder; name a file" in out.stderr
     out = facepack_cli("--help")
     assert out.returncode == 0 and "--bundle DIR" in out.stdout and "--csv FILE" in out.stdout

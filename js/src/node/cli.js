@@ -40,7 +40,7 @@ options:
   -h, --help        this text
 
 exit status: 0 every photo analysed; 1 some photos could not be read (named, and skipped);
-             2 bad arguments or an unusable bundle
+             2 bad arguments, an unusable bundle, or a --csv FILE that cannot be written
 
 copy-wasm copies the three .wasm files of the @tensorflow/tfjs-backend-wasm this package imports
 into DIR (made if missing), for a web app built with a bundler to serve. Pass the URL that DIR
@@ -62,8 +62,12 @@ export async function copyWasm(dir) {
 /** Write `text` to `file` through a temporary file beside it, so `file` is never half-written. */
 async function replaceFile(file, text) {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, file);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }
 
 async function expand(args) {
@@ -162,13 +166,19 @@ export async function main(argv) {
   }
   const csvFile = options.values.csv;
   if (csvFile !== undefined) {
-    // refused before any photo is analysed, not after
+    // refused before any photo is analysed, not after (the manifest's results.csv is checked when it loads)
     const folder = path.dirname(path.resolve(csvFile));
-    const problem = !Array.isArray(fp.manifest.results?.csv)
-      ? "the bundle's manifest.json has no results.csv columns: export it again with python -m converter export"
-      : !(await fs.stat(folder).catch(() => null))?.isDirectory()
-        ? `--csv ${csvFile}: the folder ${folder} does not exist`
-        : null;
+    const writable = await fs.access(folder, fs.constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    const problem = !(await fs.stat(folder).catch(() => null))?.isDirectory()
+      ? `--csv ${csvFile}: the folder ${folder} does not exist`
+      : !writable
+        ? `--csv ${csvFile}: the folder ${folder} is not writable`
+        : (await fs.stat(csvFile).catch(() => null))?.isDirectory()
+          ? `--csv ${csvFile} is a folder; name a file`
+          : null;
     if (problem) {
       fp.dispose();
       process.stderr.write(`facepack: ${problem}\n`);
@@ -192,7 +202,14 @@ export async function main(argv) {
   const columns = fp.manifest.results.csv;
   fp.dispose();
   if (options.values.json) process.stdout.write(`${JSON.stringify(records)}\n`);
-  if (csvFile !== undefined) await replaceFile(csvFile, resultsCsv(records, columns));
+  if (csvFile !== undefined) {
+    try {
+      await replaceFile(csvFile, resultsCsv(records, columns));
+    } catch (err) {
+      process.stderr.write(`facepack: --csv ${csvFile} could not be written: ${err.message}\n`);
+      return 2;
+    }
+  }
   const skipped = records.filter((r) => r.error).length;
   if (skipped) process.stderr.write(`facepack: ${skipped} of ${records.length} photos could not be read and were skipped\n`);
   return skipped ? 1 : 0;
