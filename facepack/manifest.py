@@ -149,12 +149,6 @@ class ScoreEntry:
         if not 0 < low < high < 1:
             raise ValueError(f"score.interval {list(self.interval)} must be two quantiles 0 < low < high < 1")
 
-    @classmethod
-    def of(cls, score: spec.ScoreSpec, label_rule: str, reference: dict | None) -> ScoreEntry:
-        return cls(num_classes=score.num_classes, points_per_rating=score.points_per_rating, interval=score.interval,
-                   label_rule=label_rule, expected="sum_k p_k * k  (points, 0..100)",
-                   argmax="the most probable class k (points)", reference=reference)
-
 
 @dataclass(frozen=True)
 class ModelEntry:

@@ -62,6 +62,16 @@ def serve(bundle: Path, quiet: bool = False) -> tuple[str, Callable[[], None]]:
     return serve_in_thread(make_server("127.0.0.1", 0, create_app(bundle), threaded=True))
 
 
+def page_program(path: Path) -> str:
+    """The in-page program at `path` (an ES module whose default export is one function) as the
+    function source Playwright's `page.evaluate` takes."""
+    source = Path(path).read_text()
+    if "export default " not in source:
+        raise ValueError(f"{path} has no `export default` function")
+    # page.evaluate runs a string as a function only when it starts as one: drop what comes before.
+    return source.split("export default ", 1)[1].strip()
+
+
 def launch_chromium(playwright):
     """Chromium through Playwright (Playwright's own browser download is not used)."""
     if not Path(CHROMIUM).exists():

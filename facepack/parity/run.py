@@ -129,9 +129,9 @@ def _browser_answers(bundle: Path, photos: list[Path], backends: list[str], tick
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    from facepack.parity.chromium import launch_chromium, serve
+    from facepack.parity.chromium import launch_chromium, page_program, serve
 
-    program = PAGE_PROGRAM.read_text().split("export default ", 1)[1]
+    program = page_program(PAGE_PROGRAM)
     answers: dict[str, dict] = {}
     url, stop = serve(bundle, quiet=True)
     try:

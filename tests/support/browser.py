@@ -21,6 +21,7 @@ from facepack.parity.chromium import (  # noqa: F401  (the tests import these fr
     CHROMIUM_ARGS,
     WEBGPU_ARGS,
     launch_chromium,
+    page_program,
     serve,
     serve_in_thread,
 )
@@ -46,11 +47,7 @@ READY = "#status:not([data-state=loading])"
 @functools.cache
 def program(name: str, folder: Path = PAGE_JS) -> str:
     """The in-page program `folder/NAME.js` as the function source `page.evaluate` takes."""
-    source = (folder / f"{name}.js").read_text()
-    if "export default " not in source:
-        raise ValueError(f"{folder / name}.js has no `export default` function")
-    # page.evaluate runs a string as a function only when it starts as one: drop the leading comment.
-    return source.split("export default ", 1)[1].strip()
+    return page_program(folder / f"{name}.js")
 
 
 def b64(data: bytes | np.ndarray) -> str:

@@ -38,8 +38,8 @@ def small_bundle(tmp_path):
     scorer = ModelEntry(path="scorer/model.json", role="scorer", quantization="none", provenance={},
                         input=ModelInput(name="input", shape=(None, 150, 150, 3), value_range=spec.MODEL_INPUT_RANGE),
                         outputs=("probabilities",), output_nodes={"probabilities": "Identity"},
-                        crop=spec.SCORER_CROP, score=ScoreEntry.of(spec.SCORE, "a rule", None), trained=True,
-                        source=ModelSource(sha256="0" * 64))
+                        crop=spec.SCORER_CROP, score=ScoreEntry(101, 20.0, (0.1, 0.9), "a rule", "sum", "argmax"),
+                        trained=True, source=ModelSource(sha256="0" * 64))
     Manifest(generator={}, quantization="none", models={"scorer": scorer}, images=spec.IMAGES,
              results=Results(csv=spec.RESULT_CSV),
              checks=Checks(path="checks/checks.json", tolerances=TOLERANCES, webgl_max_diff=1e-3, reference="")
